@@ -1,0 +1,50 @@
+"""nlp-service: self-hosted clinical NLP.
+
+    >>> import nlp_service
+    >>> analyzer = nlp_service.load()
+    >>> analyzer.analyze("No fever.").entities[0].assertion.certainty.value
+    'negated'
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = version("nlp-service")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+if TYPE_CHECKING:
+    from .records import RecordAnalyzer
+
+_LOCK = threading.Lock()
+_ANALYZERS: dict[str, RecordAnalyzer] = {}
+
+
+def load(config: str | None = None, **overrides: Any) -> RecordAnalyzer:
+    """Return the process-wide record analyser for these settings, building it on first use.
+
+    Args:
+        config: optional path to a TOML settings file (see ``default_config.toml``).
+        **overrides: settings sections as dicts, e.g. ``records={"max_text_chars": 200_000}``.
+
+    Returns:
+        RecordAnalyzer: shared by every caller in the process that asks for the same settings.
+    """
+    from ._logging import quiet_third_party
+    from .config import load_settings
+    from .records import RecordAnalyzer
+
+    settings = load_settings(config, overrides=overrides or None)
+    key = settings.records.model_dump_json()
+    with _LOCK:
+        if key not in _ANALYZERS:
+            quiet_third_party()
+            _ANALYZERS[key] = RecordAnalyzer(settings.records)
+        return _ANALYZERS[key]
+
+
+__all__ = ["load", "__version__"]

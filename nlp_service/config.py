@@ -1,0 +1,120 @@
+"""Settings: package defaults, then an optional TOML file, then environment variables.
+
+Every section forbids unknown keys, so a typo fails loudly with a readable ``[loc] msg`` line
+instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import Errors
+
+ENV_PREFIX = "NLP_SERVICE__"
+CONFIG_ENV = "NLP_SERVICE_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSettings(_Section):
+    """HTTP serving."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    max_body_bytes: int = Field(2_000_000, ge=1024)
+    workers: int = Field(0, ge=0, le=64)
+    threads: int = Field(4, ge=1, le=64)
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+class RecordsSettings(_Section):
+    """Record analysis."""
+
+    max_text_chars: int = Field(100_000, ge=1, le=5_000_000)
+    max_terms: int = Field(200, ge=0, le=10_000)
+    pipeline: tuple[str, ...]
+    lexicons: tuple[str, ...]
+
+
+class Settings(_Section):
+    """All settings."""
+
+    service: ServiceSettings = ServiceSettings()
+    records: RecordsSettings
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Turn NLP_SERVICE__SECTION__KEY=value into nested dicts; values are JSON when they parse."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        if path:
+            node[path[-1]] = value
+    return out
+
+
+def format_validation_error(exc: ValidationError) -> list[str]:
+    """Readable ``[loc] msg`` lines for a pydantic validation error."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        lines.append(f"[{loc}] {err['msg']}")
+    return lines
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load settings from the package defaults, a TOML file, the environment and ``overrides``.
+
+    The file is ``path`` or, when that is None, the file named by ``NLP_SERVICE_CONFIG`` if set.
+
+    Raises:
+        ServiceError: E300 listing every invalid or unknown key.
+    """
+    environ = os.environ if environ is None else environ
+    data = tomllib.loads(resources.files(__package__).joinpath("default_config.toml").read_text())
+    path = path or environ.get(CONFIG_ENV)
+    if path:
+        try:
+            data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise Errors.INVALID_CONFIG.error(problems=f"[{path}] {exc}") from exc
+    data = _merge(data, _env_overrides(environ))
+    if overrides:
+        data = _merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise Errors.INVALID_CONFIG.error(problems="\n".join(format_validation_error(exc))) from exc

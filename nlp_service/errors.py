@@ -1,0 +1,117 @@
+"""The error catalogue: every error the service reports, with a stable code and HTTP status.
+
+Call sites raise ``Errors.TEXT_TOO_LONG.error(limit=..., length=...)``; the HTTP layer renders any
+:class:`ServiceError` as RFC 9457 problem details, and the CLI prints ``[code] message``. Client faults
+are 4xx; only unexpected faults are 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """One catalogue entry: a stable code, an HTTP status, a title and a message template."""
+
+    code: str
+    status: int
+    title: str
+    template: str
+
+    def error(self, *, errors: list[dict[str, Any]] | None = None, **params: Any) -> ServiceError:
+        """Build the exception for this entry, formatting the template with ``params``."""
+        return ServiceError(self, self.template.format(**params), errors or [])
+
+
+@dataclass
+class ServiceError(Exception):
+    """An error from the catalogue. ``errors`` lists field-level problems ({"field", "message"})."""
+
+    spec: ErrorSpec
+    detail: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
+
+    @property
+    def status(self) -> int:
+        return self.spec.status
+
+    def __str__(self) -> str:
+        return f"[{self.spec.code}] {self.detail}"
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        """RFC 9457 problem details, with the catalogue code and any field errors."""
+        problem: dict[str, Any] = {
+            "type": f"urn:nlp-service:error:{self.spec.code}",
+            "title": self.spec.title,
+            "status": self.spec.status,
+            "detail": self.detail,
+            "code": self.spec.code,
+        }
+        if instance:
+            problem["instance"] = instance
+        if self.errors:
+            problem["errors"] = self.errors
+        return problem
+
+
+class Errors:
+    """All error codes. Codes never change meaning; retired codes are not reused."""
+
+    # E1xx: request shape
+    INVALID_JSON = ErrorSpec("E100", 400, "Malformed JSON", "The request body is not valid JSON: {reason}.")
+    INVALID_REQUEST = ErrorSpec("E101", 400, "Invalid request", "{summary}")
+    UNSUPPORTED_MEDIA_TYPE = ErrorSpec(
+        "E102", 415, "Unsupported media type",
+        "Send the request as 'application/json' (got {content_type!r}).",
+    )
+    NOT_UTF8 = ErrorSpec("E103", 400, "Invalid encoding", "The {what} is not valid UTF-8: {reason}.")
+    TEXT_TOO_LONG = ErrorSpec(
+        "E104", 413, "Text too long",
+        "The text has {length} characters; the limit is {limit}. Split the document or raise "
+        "records.max_text_chars.",
+    )
+    BODY_TOO_LARGE = ErrorSpec(
+        "E105", 413, "Request too large", "The request body exceeds the limit of {limit} bytes."
+    )
+    BINARY_TEXT = ErrorSpec(
+        "E106", 400, "Binary content",
+        "The {what} looks binary (it contains NUL or other control bytes), not text.",
+    )
+    TOO_MANY_TERMS = ErrorSpec(
+        "E107", 400, "Too many terms", "The request has {count} terms; the limit is {limit}."
+    )
+    # E2xx: routing
+    NOT_FOUND = ErrorSpec("E200", 404, "Not found", "No resource at {path}.")
+    METHOD_NOT_ALLOWED = ErrorSpec(
+        "E201", 405, "Method not allowed", "{method} is not allowed here; use {allowed}."
+    )
+    # E3xx: configuration and resources
+    INVALID_CONFIG = ErrorSpec("E300", 500, "Invalid configuration", "Invalid configuration:\n{problems}")
+    UNKNOWN_COMPONENT = ErrorSpec(
+        "E301", 500, "Unknown component", "Unknown {kind} {name!r}; registered: {available}."
+    )
+    RESOURCE_INVALID = ErrorSpec("E302", 500, "Invalid resource", "Resource {name} is invalid: {reason}")
+    # E4xx: local input (CLI, files)
+    INPUT_NOT_FOUND = ErrorSpec("E400", 400, "Input not found", "No such file: {path}.")
+    GOLD_INVALID = ErrorSpec("E401", 400, "Invalid gold data", "{path}: {reason}")
+    # E5xx: server faults
+    INTERNAL = ErrorSpec(
+        "E500", 500, "Internal error",
+        "An unexpected error occurred; it has been logged with request id {request_id}.",
+    )
+    NOT_READY = ErrorSpec("E501", 503, "Not ready", "The service is still loading its models.")
+
+    @classmethod
+    def all(cls) -> list[ErrorSpec]:
+        """Every catalogue entry, in code order."""
+        specs = [v for v in vars(cls).values() if isinstance(v, ErrorSpec)]
+        return sorted(specs, key=lambda s: s.code)

@@ -1,0 +1,164 @@
+"""Record analysis: one note in, one :class:`~nlp_service.schemas.RecordAnalysis` out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .. import __version__
+from ..config import RecordsSettings
+from ..errors import Errors
+from ..schemas import Entity, RecordAnalysis, Section, Sentence, Term
+from .components import register_factories
+from .text import make_nlp
+
+# C0 control characters other than tab, newline, vertical tab, form feed and carriage return
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+TermLike = Term | dict[str, Any] | tuple[str, str]
+
+
+def as_terms(terms: Iterable[TermLike] | None) -> tuple[Term, ...]:
+    """Normalise request terms given as :class:`Term`, dicts or ``(text, category)`` pairs."""
+    out = []
+    for t in terms or ():
+        if isinstance(t, Term):
+            out.append(t)
+        elif isinstance(t, dict):
+            out.append(Term.model_validate(t))
+        else:
+            text, category = t
+            out.append(Term(text=text, category=category))
+    return tuple(out)
+
+
+class RecordAnalyzer:
+    """Analyses clinical notes: sections, sentences, entities, assertions, attributes and codes.
+
+    Build it once per process (``nlp_service.load()`` does) and share it: the lexicons and rules
+    load in the constructor and every call reuses them.
+
+    Example:
+        >>> import nlp_service
+        >>> analyzer = nlp_service.load()
+        >>> result = analyzer.analyze("Denies chest pain. h/o HTN.")
+        >>> [(e.text, e.assertion.certainty.value, e.assertion.temporality.value) for e in result.entities]
+        [('chest pain', 'negated', 'current'), ('HTN', 'positive', 'historical')]
+    """
+
+    def __init__(self, settings: RecordsSettings) -> None:
+        register_factories()
+        self.settings = settings
+        self.nlp: Language = make_nlp()
+        component_config = {"nlp_service_concepts_v1": {"lexicons": list(settings.lexicons)}}
+        for name in settings.pipeline:
+            if name not in Language.factories:
+                raise Errors.UNKNOWN_COMPONENT.error(
+                    kind="pipeline component", name=name,
+                    available=", ".join(sorted(n for n in Language.factories if n.startswith("nlp_service_"))),
+                )
+            self.nlp.add_pipe(name, config=component_config.get(name, {}))
+
+    # -- input checks -------------------------------------------------------------------------
+    def check_text(self, text: Any) -> str:
+        """Validate one note: a str, not binary, within ``max_text_chars``.
+
+        Raises:
+            ServiceError: E101 (not a string), E106 (binary), E104 (too long, 413).
+        """
+        if not isinstance(text, str):
+            raise Errors.INVALID_REQUEST.error(
+                summary=f"'text' must be a string, not {type(text).__name__}.",
+                errors=[{"field": "text", "message": "must be a string"}],
+            )
+        if len(text) > self.settings.max_text_chars:
+            raise Errors.TEXT_TOO_LONG.error(length=len(text), limit=self.settings.max_text_chars)
+        if _BINARY.search(text):
+            raise Errors.BINARY_TEXT.error(what="text")
+        return text
+
+    def check_terms(self, terms: Iterable[TermLike] | None) -> tuple[Term, ...]:
+        """Validate request terms (count limit, schema)."""
+        out = as_terms(terms)
+        if len(out) > self.settings.max_terms:
+            raise Errors.TOO_MANY_TERMS.error(count=len(out), limit=self.settings.max_terms)
+        return out
+
+    # -- analysis -------------------------------------------------------------------------------
+    def make_doc(self, text: str, terms: Iterable[TermLike] | None = None) -> Doc:
+        doc = self.nlp.make_doc(self.check_text(text))
+        doc._.nlps_terms = self.check_terms(terms)
+        return doc
+
+    def analyze(self, text: str, terms: Iterable[TermLike] | None = None) -> RecordAnalysis:
+        """Analyse one note.
+
+        Args:
+            text: the note, exactly as stored; all offsets refer to it.
+            terms: extra terms to find, as :class:`Term`, ``{"text", "category"}`` dicts or
+                ``(text, category)`` pairs.
+
+        Returns:
+            RecordAnalysis: sections, sentences and entities with assertions, cues, attributes, codes.
+        """
+        return self.to_result(self.nlp(self.make_doc(text, terms)))
+
+    def analyze_many(
+        self, items: Iterable[str | tuple[str, Sequence[TermLike]]], batch_size: int = 32
+    ) -> Iterator[RecordAnalysis]:
+        """Analyse many notes (``text`` or ``(text, terms)``), streaming results in order."""
+
+        def docs() -> Iterator[Doc]:
+            for item in items:
+                text, terms = (item, ()) if isinstance(item, str) else item
+                yield self.make_doc(text, terms)
+
+        for doc in self.nlp.pipe(docs(), batch_size=batch_size):
+            yield self.to_result(doc)
+
+    @staticmethod
+    def to_result(doc: Doc) -> RecordAnalysis:
+        """Convert an analysed Doc to the shared result schema."""
+        text = doc.text
+        sentences = []
+        if len(doc):
+            for sent in doc.sents:
+                b, e = sent.start_char, sent.end_char
+                while e > b and text[e - 1].isspace():
+                    e -= 1
+                if e > b:
+                    sentences.append(Sentence(text=text[b:e], begin=b, end=e))
+        sections = [
+            Section(
+                category=s.category, title=s.title, title_begin=s.title_begin,
+                title_end=s.title_end, begin=s.begin, end=s.end,
+            )
+            for s in doc._.nlps_sections
+        ]
+        entities = []
+        for ent in doc.ents:
+            concept = ent._.nlps_concept or {}
+            entities.append(
+                Entity(
+                    text=ent.text,
+                    begin=ent.start_char,
+                    end=ent.end_char,
+                    category=ent.label_,
+                    type=concept.get("type"),
+                    preferred=concept.get("preferred"),
+                    source=concept.get("source") if concept.get("source") == "request" else "lexicon",
+                    section=ent._.nlps_section,
+                    assertion=ent._.nlps_assertion or {},
+                    cues=list(ent._.nlps_cues),
+                    attributes=list(ent._.nlps_med_attributes),
+                    codes=list(ent._.nlps_codes),
+                )
+            )
+        return RecordAnalysis(
+            text_length=len(text), sections=sections, sentences=sentences, entities=entities,
+            version=__version__,
+        )

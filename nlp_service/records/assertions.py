@@ -1,0 +1,165 @@
+"""Assertions: certainty, temporality and subject for every entity, each with the cue that set it.
+
+The cue detection and scope logic is medspaCy's ConText, run with our rule file
+(``resources/rules/context_rules.json``; NegEx/ConText triggers plus clinical shorthand). Scope
+never crosses a sentence, so we run ConText sentence block by sentence block: that keeps its
+pairwise modifier comparison small on 100,000-character notes and gives identical results.
+
+On top of ConText:
+
+* the nearest cue wins when two cues set the same axis ("no evidence of possible pneumonia");
+* a rule's ``metadata.also`` adds values ("no family history of" is negated *and* family);
+* section context sets defaults: everything in a family-history section is about the family,
+  everything in a past-history section is historical (``sections.json: section_assertions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import medspacy.context.context_graph as _context_graph
+import medspacy.context.context_modifier as _context_modifier
+from medspacy.context import ConText
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..resources import load_rules, rules_path
+from ..schemas import Assertion, Cue
+
+CATEGORY_VALUES: dict[str, tuple[str, str]] = {
+    "NEGATED_EXISTENCE": ("certainty", "negated"),
+    "POSSIBLE_EXISTENCE": ("certainty", "possible"),
+    "HISTORICAL": ("temporality", "historical"),
+    "HYPOTHETICAL": ("temporality", "hypothetical"),
+    "FAMILY": ("subject", "family"),
+    "OTHER_EXPERIENCER": ("subject", "other"),
+}
+DEFAULTS = {"certainty": "positive", "temporality": "current", "subject": "patient"}
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two half-open spans share a token.
+
+    medspaCy 1.3.1's ``util.tuple_overlaps`` only tests whether ``b``'s ends fall inside ``a``, so
+    a span that contains the other counts as no overlap. Then a terminator (whose scope is the
+    whole sentence) never cuts a modifier whose scope ``max_scope`` shortened: "h/o HTN presents
+    with chest pain" kept chest pain historical. ConText compares scopes with this symmetric test.
+    """
+    return a[0] < b[1] and b[0] < a[1]
+
+
+_context_modifier.tuple_overlaps = _overlaps
+_context_graph.tuple_overlaps = _overlaps
+
+
+@dataclass(slots=True)
+class _Found:
+    value: str
+    distance: int
+    cue: Cue
+
+
+class AssertionTagger:
+    """Runs ConText over a Doc's entities and stores ``span._.nlps_assertion`` and ``span._.nlps_cues``."""
+
+    def __init__(self, nlp: Language, rules_file: str = "context_rules.json", block_tokens: int = 2000) -> None:
+        self.context = ConText(
+            nlp,
+            name="nlp_service_context",
+            rules=str(rules_path(rules_file)),
+            span_attrs=None,
+            prune_on_modifier_overlap=True,
+        )
+        self.block_tokens = block_tokens
+        sections = load_rules("sections.json")
+        self.section_assertions: dict[str, dict[str, str]] = dict(
+            sections.get("section_assertions", {}).get("categories", {})
+        )
+
+    def _blocks(self, doc: Doc) -> list[Span]:
+        """Runs of whole sentences, about ``block_tokens`` long, that contain entities."""
+        blocks: list[Span] = []
+        start = None
+        for sent in doc.sents:
+            if start is None:
+                start = sent.start
+            if sent.end - start >= self.block_tokens:
+                blocks.append(doc[start : sent.end])
+                start = None
+        if start is not None:
+            blocks.append(doc[start : len(doc)])
+        return blocks
+
+    def _modifiers(self, doc: Doc) -> dict[tuple[int, int], list[tuple[str, _Found]]]:
+        """For each entity, by its character offsets: the (axis, found) pairs from ConText."""
+        per_entity: dict[tuple[int, int], list[tuple[str, _Found]]] = {}
+        ents = doc.ents
+        if not ents:
+            return per_entity
+        if len(doc) <= self.block_tokens:
+            blocks = [doc[0 : len(doc)]]
+        else:
+            blocks = self._blocks(doc)
+        for block in blocks:
+            block_ents = [e for e in ents if e.start >= block.start and e.end <= block.end]
+            if not block_ents:
+                continue
+            sub = doc if len(blocks) == 1 else block.as_doc()
+            offset = 0 if sub is doc else block.start_char
+            self.context(sub)
+            for ent in sub.ents:
+                found = []
+                for mod in ent._.modifiers:
+                    mapped = CATEGORY_VALUES.get(mod.category)
+                    if mapped is None:
+                        continue
+                    m_start, m_end = mod.modifier_span
+                    mspan = sub[m_start:m_end]
+                    distance = max(ent.start - m_end, m_start - ent.end, 0)
+                    metadata = mod.rule.metadata or {}
+                    rule_id = metadata.get("id", mod.rule.literal)
+                    values = [mapped] + [(a, v) for a, v in metadata.get("also", {}).items()]
+                    for axis, value in values:
+                        cue = Cue(
+                            text=mspan.text,
+                            begin=mspan.start_char + offset,
+                            end=mspan.end_char + offset,
+                            axis=axis,
+                            value=value,
+                            rule=rule_id,
+                        )
+                        found.append((axis, _Found(value, distance, cue)))
+                per_entity[(ent.start_char + offset, ent.end_char + offset)] = found
+        return per_entity
+
+    def __call__(self, doc: Doc) -> Doc:
+        per_entity = self._modifiers(doc)
+        sections = doc._.nlps_sections
+        si = 0
+        for ent in doc.ents:
+            found = per_entity.get((ent.start_char, ent.end_char), [])
+            best: dict[str, _Found] = {}
+            for axis, f in found:
+                if axis not in best or f.distance < best[axis].distance:
+                    best[axis] = f
+            # section context
+            while si + 1 < len(sections) and sections[si + 1].begin <= ent.start_char:
+                si += 1
+            section = sections[si] if sections and sections[si].begin <= ent.start_char else None
+            ent._.nlps_section = section.category if section else None
+            if section is not None:
+                for axis, value in self.section_assertions.get(section.category, {}).items():
+                    if axis not in best:
+                        cue = Cue(
+                            text=section.title,
+                            begin=section.title_begin,
+                            end=section.title_end,
+                            axis=axis,
+                            value=value,
+                            rule=f"section.{section.category}",
+                        )
+                        best[axis] = _Found(value, 10**9, cue)
+            values = {axis: best[axis].value if axis in best else default for axis, default in DEFAULTS.items()}
+            ent._.nlps_assertion = Assertion(**values)
+            ent._.nlps_cues = tuple(best[axis].cue for axis in DEFAULTS if axis in best)
+        return doc

@@ -1,0 +1,167 @@
+"""Concept matching: shipped lexicons plus the caller's own terms, resolved to non-overlapping entities.
+
+Lexicon terms are matched with spaCy's PhraseMatcher on NORM (case-insensitive, plural-folded)
+and, for ambiguous abbreviations, on ORTH (exact case). Request terms are matched on the raw text
+so that their spans are exactly what the caller wrote. Overlaps resolve in favour of request
+terms, then longer spans. The result is ``doc.ents`` with one label per category and the concept
+details on ``span._.nlps_concept``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from ..resources import load_lexicon, load_rules
+from ..schemas import Term
+
+REQUEST_PRIORITY = 2
+LEXICON_PRIORITY = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    start: int  # token index
+    end: int
+    priority: int
+    concept: dict
+
+
+@lru_cache(maxsize=256)
+def _term_regex(text: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in text.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _upper_ratio(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(c.isupper() for c in letters) / len(letters)
+
+
+class ConceptMatcher:
+    """Finds lexicon concepts and request terms in a Doc and sets ``doc.ents``."""
+
+    def __init__(self, nlp: Language, lexicons: Sequence[str]) -> None:
+        self.concepts: list[dict] = []
+        self._by_key: dict[int, int] = {}
+        self._cs_ambiguous: set[int] = set()  # case-sensitive keys that are also English words
+        self._norm = PhraseMatcher(nlp.vocab, attr="NORM")
+        self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        composition = load_rules("concept_composition.json")
+        self.heads: dict[str, str] = dict(composition["heads"])
+        for name in lexicons:
+            for concept in load_lexicon(name):
+                self._add_concept(nlp, concept)
+
+    def _add_concept(self, nlp: Language, concept: dict) -> None:
+        index = len(self.concepts)
+        self.concepts.append(concept)
+        key = f"c{index}"
+        key_id = nlp.vocab.strings.add(key)
+        self._by_key[key_id] = index
+        terms = concept.get("terms", [])
+        if terms:
+            self._norm.add(key, list(nlp.tokenizer.pipe(terms)))
+        cs = concept.get("case_sensitive", [])
+        if cs:
+            cs_key = f"{key}:cs"
+            cs_id = nlp.vocab.strings.add(cs_key)
+            self._by_key[cs_id] = index
+            if any(t.lower() in STOP_WORDS for t in cs):
+                self._cs_ambiguous.add(cs_id)
+            self._orth.add(cs_key, list(nlp.tokenizer.pipe(cs)))
+
+    # -- candidates -------------------------------------------------------------------------
+    def _lexicon_candidates(self, doc: Doc) -> list[Candidate]:
+        out = []
+        for matcher in (self._norm, self._orth):
+            for key_id, start, end in matcher(doc):
+                if key_id in self._cs_ambiguous and _upper_ratio(doc[start].sent.text) > 0.8:
+                    continue  # "ALL", "AS" in an upper-case line are words, not diagnoses
+                concept = self.concepts[self._by_key[key_id]]
+                out.append(Candidate(start, end, LEXICON_PRIORITY, concept))
+        return out
+
+    def _request_candidates(self, doc: Doc, terms: Iterable[Term]) -> list[Candidate]:
+        out = []
+        for term in terms:
+            concept = {
+                "id": None,
+                "preferred": term.text,
+                "category": str(term.category),
+                "type": term.type,
+                "codes": [],
+                "source": "request",
+            }
+            for m in _term_regex(term.text).finditer(doc.text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None and len(span):
+                    out.append(Candidate(span.start, span.end, REQUEST_PRIORITY, concept))
+        return out
+
+    def _compose(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+        """Join 'knee' + 'pain' into one PROBLEM 'knee pain' (data: concept_composition.json)."""
+        anatomy = {c.end: c for c in cands if c.concept["category"] == "ANATOMY"}
+        out = []
+        for c in cands:
+            if c.concept["category"] != "PROBLEM" or c.start not in anatomy:
+                continue
+            head = " ".join(t.norm_ for t in doc[c.start : c.end])
+            if head not in self.heads:
+                continue
+            body = anatomy[c.start]
+            text = doc[body.start : c.end].text
+            concept = {
+                "id": None,
+                "preferred": f"{body.concept['preferred']} {c.concept['preferred']}",
+                "category": "PROBLEM",
+                "type": self.heads[head],
+                "codes": c.concept.get("codes", []),
+                "source": "lexicon",
+                "composed_of": [body.concept.get("id"), c.concept.get("id")],
+                "matched": text,
+            }
+            out.append(Candidate(body.start, c.end, max(body.priority, c.priority), concept))
+        return out
+
+    # -- resolution ---------------------------------------------------------------------------
+    @staticmethod
+    def _select(cands: list[Candidate], blocked: set[int]) -> list[Candidate]:
+        chosen: list[Candidate] = []
+        taken = set(blocked)
+        for c in sorted(cands, key=lambda c: (-c.priority, c.start - c.end, c.start)):
+            tokens = range(c.start, c.end)
+            if any(i in taken for i in tokens):
+                continue
+            taken.update(tokens)
+            chosen.append(c)
+        chosen.sort(key=lambda c: c.start)
+        return chosen
+
+    def __call__(self, doc: Doc) -> Doc:
+        cands = self._lexicon_candidates(doc)
+        cands += self._compose(doc, cands)
+        if doc._.nlps_terms:
+            cands += self._request_candidates(doc, doc._.nlps_terms)
+        # header titles ("PE:", "HISTORY") are never entities
+        blocked: set[int] = set()
+        for section in doc._.nlps_sections:
+            span = doc.char_span(section.title_begin, section.title_end, alignment_mode="expand")
+            if span is not None:
+                blocked.update(range(span.start, span.end))
+        ents = []
+        for c in self._select(cands, blocked):
+            span = Span(doc, c.start, c.end, label=c.concept["category"])
+            span._.nlps_concept = c.concept
+            ents.append(span)
+        doc.ents = ents
+        return doc

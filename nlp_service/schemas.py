@@ -1,0 +1,156 @@
+"""The one typed result schema, shared by the Python API, the CLI and HTTP.
+
+Field names follow the crosswalk in docs/ARCHITECTURE.md: character offsets are ``begin``/``end``
+(end exclusive) into the text exactly as the caller sent it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class Category(StrEnum):
+    """Clinical entity categories."""
+
+    PROBLEM = "PROBLEM"
+    MEDICATION = "MEDICATION"
+    TEST_OR_PROCEDURE = "TEST_OR_PROCEDURE"
+    ANATOMY = "ANATOMY"
+
+
+class Certainty(StrEnum):
+    POSITIVE = "positive"
+    NEGATED = "negated"
+    POSSIBLE = "possible"
+
+
+class Temporality(StrEnum):
+    CURRENT = "current"
+    HISTORICAL = "historical"
+    HYPOTHETICAL = "hypothetical"
+
+
+class Subject(StrEnum):
+    PATIENT = "patient"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class AttributeType(StrEnum):
+    """Medication attribute kinds."""
+
+    STRENGTH = "STRENGTH"
+    DOSE = "DOSE"
+    ROUTE = "ROUTE"
+    FREQUENCY = "FREQUENCY"
+    DURATION = "DURATION"
+    FORM = "FORM"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(_Model):
+    """A stretch of the input text."""
+
+    text: str
+    begin: int = Field(ge=0, description="offset of the first character")
+    end: int = Field(ge=0, description="offset after the last character")
+
+
+class Assertion(_Model):
+    """Where an entity stands on each assertion axis."""
+
+    certainty: Certainty = Certainty.POSITIVE
+    temporality: Temporality = Temporality.CURRENT
+    subject: Subject = Subject.PATIENT
+
+
+class Cue(Span):
+    """The evidence for one non-default assertion value: the trigger text and the rule that fired."""
+
+    axis: Literal["certainty", "temporality", "subject"]
+    value: str
+    rule: str = Field(description="rule id from the context rules or section rules")
+
+
+class Attribute(Span):
+    """A medication attribute, related to the entity that carries it."""
+
+    type: AttributeType
+
+
+class Code(_Model):
+    """A code from a terminology, linked to an entity."""
+
+    system: Literal["ICD-10-CM"] = "ICD-10-CM"
+    code: str
+    display: str
+    score: float = Field(ge=0.0, le=1.0)
+    matched: str = Field(description="the lexicon term or synonym that produced the link")
+    method: Literal["lexicon", "exact", "embedding"] = "lexicon"
+    billable: bool = True
+
+
+class Entity(Span):
+    """A clinical entity found in the text."""
+
+    category: Category
+    type: str | None = Field(
+        None, description="PROBLEM: diagnosis, symptom or sign; MEDICATION: drug class; "
+        "TEST_OR_PROCEDURE: lab, imaging, diagnostic_test, procedure, vital_sign or therapy"
+    )
+    preferred: str | None = Field(None, description="preferred name of the matched concept")
+    source: Literal["lexicon", "request"] = "lexicon"
+    section: str | None = Field(None, description="category of the section it occurs in")
+    assertion: Assertion = Assertion()
+    cues: list[Cue] = []
+    attributes: list[Attribute] = []
+    codes: list[Code] = []
+
+
+class Section(_Model):
+    """A section of the note: its header title and the stretch it covers (title included)."""
+
+    category: str
+    title: str
+    title_begin: int
+    title_end: int
+    begin: int
+    end: int
+
+
+class Sentence(Span):
+    """A sentence, list item or header line."""
+
+
+class RecordAnalysis(_Model):
+    """Everything record analysis finds in one note."""
+
+    text_length: int
+    sections: list[Section] = []
+    sentences: list[Sentence] = []
+    entities: list[Entity] = []
+    version: str = Field(description="nlp-service version that produced the result")
+
+
+TermText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Term(_Model):
+    """A caller-supplied term, found and asserted like the built-in lexicon."""
+
+    text: TermText
+    category: Category
+    type: str | None = Field(None, max_length=50)
+
+
+class AnalyzeRequest(_Model):
+    """Body of ``POST /v1/records/analyze``."""
+
+    text: str
+    terms: list[Term] = []
