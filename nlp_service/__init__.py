@@ -18,6 +18,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
 if TYPE_CHECKING:
+    from .config import RecordsSettings
     from .records import RecordAnalyzer
 
 _LOCK = threading.Lock()
@@ -34,17 +35,22 @@ def load(config: str | None = None, **overrides: Any) -> RecordAnalyzer:
     Returns:
         RecordAnalyzer: shared by every caller in the process that asks for the same settings.
     """
-    from ._logging import quiet_third_party
     from .config import load_settings
+
+    return record_analyzer(load_settings(config, overrides=overrides or None).records)
+
+
+def record_analyzer(settings: RecordsSettings) -> RecordAnalyzer:
+    """The process-wide analyser for these record settings (built once, then shared)."""
+    from ._logging import quiet_third_party
     from .records import RecordAnalyzer
 
-    settings = load_settings(config, overrides=overrides or None)
-    key = settings.records.model_dump_json()
+    key = settings.model_dump_json()
     with _LOCK:
         if key not in _ANALYZERS:
             quiet_third_party()
-            _ANALYZERS[key] = RecordAnalyzer(settings.records)
+            _ANALYZERS[key] = RecordAnalyzer(settings)
         return _ANALYZERS[key]
 
 
-__all__ = ["load", "__version__"]
+__all__ = ["load", "record_analyzer", "__version__"]

@@ -65,7 +65,7 @@ class SectionDetector:
 
     def _accept(self, title: str, end: str, inline: bool) -> bool:
         colon = ":" in end
-        if self._letters(title) <= 2 and not colon:
+        if self._letters(title) <= 2 and (not colon or not title.isupper()):
             return False  # "A", "P", "CC" must be written "A:", "CC:"
         if inline:
             return title[0].isupper() and colon

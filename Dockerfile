@@ -1,0 +1,27 @@
+# nlp-service: CPU image. Build: docker build -t nlp-service .  Run: docker run -p 8080:8080 nlp-service
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+
+WORKDIR /app
+
+# The CPU build of torch first (PyPI's default torch wheel is the multi-GB CUDA build),
+# then everything else at the versions pinned in constraints.txt.
+COPY constraints.txt pyproject.toml README.md ./
+COPY nlp_service ./nlp_service
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
+    && pip install -c constraints.txt . \
+    && useradd --create-home --uid 10001 nlp
+
+USER 10001
+ENV NLP_SERVICE__SERVICE__HOST=0.0.0.0 \
+    NLP_SERVICE__SERVICE__PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+CMD ["nlp-service", "serve"]

@@ -1,0 +1,46 @@
+# nlp-service: the two commands a new machine needs are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: run test install dev lint lexicons gold evaluate bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(PIP) -e .
+
+dev: $(BIN)/python
+	$(PIP) -e ".[dev]"
+
+## make run: install, check the shipped resources, serve on 127.0.0.1:8080
+run: install
+	$(BIN)/nlp-service components > /dev/null
+	$(BIN)/nlp-service serve --host 127.0.0.1 --port 8080
+
+## make test: install dev dependencies, lint (code and Dockerfile), run the whole test suite
+test: dev lint
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check nlp_service tests benchmarks corpora
+	$(BIN)/hadolint Dockerfile
+
+## rebuild the lexicons from the curated sources and ICD-10-CM (deterministic)
+lexicons: dev
+	$(BIN)/python -m nlp_service.resources.build
+
+## rebuild the standoff gold notes from corpora/notes/src
+gold: dev
+	$(BIN)/python corpora/notes/build_gold.py
+
+evaluate: install
+	$(BIN)/nlp-service evaluate records --split all
+
+bench: dev
+	$(BIN)/python benchmarks/records_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

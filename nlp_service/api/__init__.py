@@ -1,0 +1,38 @@
+"""The HTTP API: a Flask app factory with one blueprint per capability.
+
+Views are thin: they parse the request into a schema, call one service method and serialise the
+result. Services are attached in :func:`create_app` through ``app.extensions`` and know nothing
+of Flask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..config import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app: load settings and models once, register blueprints and error handlers.
+
+    Args:
+        settings: ready settings; when None they load from the defaults, ``NLP_SERVICE_CONFIG``
+            and the environment, with ``overrides`` (settings sections as dicts) applied last.
+    """
+    from .. import _logging
+    from . import errors, health, records, request_log
+
+    settings = settings or load_settings(overrides=overrides or None)
+    _logging.configure(settings.service.log_level)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.service.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["nlp_service.settings"] = settings
+    records.init_app(app, settings)
+    errors.init_app(app)
+    request_log.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(records.bp)
+    return app

@@ -1,0 +1,32 @@
+"""Record analysis over HTTP: ``POST /v1/records/analyze``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app
+
+from ..config import Settings
+from ..records import RecordAnalyzer
+from ..schemas import AnalyzeRequest
+from .parsing import parse_json_body
+
+bp = Blueprint("records", __name__, url_prefix="/v1/records")
+EXTENSION = "nlp_service.records"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Load the record analyser once for this process and attach it to the app."""
+    from .. import record_analyzer
+
+    app.extensions[EXTENSION] = record_analyzer(settings.records)
+
+
+def analyzer() -> RecordAnalyzer:
+    return current_app.extensions[EXTENSION]
+
+
+@bp.post("/analyze")
+def analyze() -> Response:
+    """Analyse one note: ``{"text": ..., "terms": [{"text", "category"}]}`` in, RecordAnalysis out."""
+    body = parse_json_body(AnalyzeRequest)
+    result = analyzer().analyze(body.text, body.terms)
+    return Response(result.model_dump_json(), mimetype="application/json")

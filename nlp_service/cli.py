@@ -1,0 +1,156 @@
+"""The ``nlp-service`` command line.
+
+Commands print the same JSON the HTTP API returns. Exit codes: 0 success, 2 bad input or usage
+(the CLI's 4xx), 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import Errors, ServiceError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def _read_text(source: str) -> str:
+    """Read a note from a file path or ``-`` (stdin) as strict UTF-8."""
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+        what = "standard input"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise Errors.INPUT_NOT_FOUND.error(path=source)
+        raw = path.read_bytes()
+        what = f"file {source}"
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Errors.NOT_UTF8.error(what=what, reason=f"invalid byte at position {exc.start}") from None
+
+
+def _parse_term(value: str) -> dict[str, str]:
+    """``"chest pain:PROBLEM"`` -> ``{"text": "chest pain", "category": "PROBLEM"}``."""
+    text, sep, category = value.rpartition(":")
+    if not sep or not text.strip() or not category.strip():
+        raise argparse.ArgumentTypeError(f"expected TEXT:CATEGORY, got {value!r}")
+    return {"text": text.strip(), "category": category.strip().upper()}
+
+
+def _emit(payload: Any, compact: bool) -> None:
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    if not compact:
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+
+
+# -- commands -----------------------------------------------------------------------------------
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from . import load
+    from .config import format_validation_error
+
+    text = _read_text(args.file)
+    analyzer = load(args.config)
+    try:
+        result = analyzer.analyze(text, args.term)
+    except ValidationError as exc:
+        raise Errors.INVALID_REQUEST.error(summary="; ".join(format_validation_error(exc))) from None
+    _emit(result.model_dump_json(), args.compact)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .serve import serve
+
+    overrides: dict[str, Any] = {"service": {}}
+    for key in ("host", "port", "workers", "threads"):
+        value = getattr(args, key)
+        if value is not None:
+            overrides["service"][key] = value
+    settings = load_settings(args.config, overrides=overrides)
+    serve(settings)
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from . import load
+    from .records.evaluate import evaluate_records, format_report
+
+    analyzer = load(args.config)
+    report = evaluate_records(analyzer, Path(args.gold), split=args.split)
+    if args.json:
+        _emit(report, compact=False)
+    else:
+        sys.stdout.write(format_report(report))
+    return EXIT_OK
+
+
+def cmd_components(args: argparse.Namespace) -> int:
+    from .records.components import COMPONENTS
+
+    _emit({"records": COMPONENTS}, compact=False)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="nlp-service", description="Self-hosted clinical NLP: analyse notes, serve the HTTP API."
+    )
+    parser.add_argument("--version", action="version", version=f"nlp-service {__version__}")
+    parser.add_argument("--config", help="TOML settings file (default: $NLP_SERVICE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("analyze", help="analyse one note and print the JSON result")
+    p.add_argument("file", metavar="FILE|-", help="UTF-8 text file, or - for standard input")
+    p.add_argument("--term", action="append", type=_parse_term, default=[], metavar="TEXT:CATEGORY",
+                   help='extra term to find, e.g. "chest pain:PROBLEM" (repeatable)')
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, help="worker processes (default: sized to the machine)")
+    p.add_argument("--threads", type=int, help="threads per worker")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("evaluate", help="score the system against gold annotations")
+    p.add_argument("task", choices=["records"])
+    p.add_argument("--gold", default=str(Path("corpora") / "notes" / "gold"),
+                   help="folder of gold notes (<id>.txt + <id>.json)")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("components", help="list the registered pipeline components")
+    p.set_defaults(func=cmd_components)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ServiceError as exc:
+        sys.stderr.write(f"nlp-service: {exc}\n")
+        return EXIT_USAGE if exc.status < 500 else EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

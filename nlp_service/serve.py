@@ -1,0 +1,59 @@
+"""Serve the HTTP API with gunicorn: threaded workers, app preloaded so models load once."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .config import Settings
+
+
+def default_workers() -> int:
+    """One worker per core, at most 8: analysis is CPU-bound and holds the GIL."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+class ServiceApplication(BaseApplication):
+    """gunicorn application that builds the Flask app from our settings."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from .api import create_app
+
+        return create_app(self.settings)
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    service = settings.service
+    return {
+        "bind": f"{service.host}:{service.port}",
+        "workers": service.workers or default_workers(),
+        "threads": service.threads,
+        "worker_class": "gthread",
+        "preload_app": True,  # load lexicons and models once, share pages with forked workers
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "loglevel": service.log_level.lower(),
+        "accesslog": None,  # our own JSON access log carries no content
+        "errorlog": "-",
+    }
+
+
+def serve(settings: Settings) -> None:
+    """Run gunicorn in the foreground until interrupted (SIGTERM shuts down gracefully)."""
+    ServiceApplication(settings, gunicorn_options(settings)).run()

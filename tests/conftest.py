@@ -1,0 +1,41 @@
+"""Shared fixtures: one analyser per test session, the Flask app, and a real HTTP server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+import nlp_service
+from nlp_service.api import create_app
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The default record analyser (lexicons and rules load once per session)."""
+    return nlp_service.load()
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app(records={"max_text_chars": 100_000, "max_terms": 5}, service={"max_body_bytes": 1_000_000})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The app on a real socket (werkzeug's threaded server); yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
