@@ -51,7 +51,8 @@ def variants(term: str) -> list[str]:
     out = [term]
     if "-" in term:
         out.append(term.replace("-", " "))
-        if re.search(r"[A-Za-z]-[A-Za-z]", term):
+        if re.search(r"(?<![A-Za-z])[A-Za-z]{1,3}-[A-Za-z]", term):
+            # "a-fib" -> "afib", "x-ray" -> "xray"; not "Retin-A" -> "RetinA" (the retina)
             out.append(term.replace("-", ""))
     if "'s " in term or term.endswith("'s"):
         out.append(term.replace("'s", ""))
@@ -224,9 +225,16 @@ def build(out_dir: Path = LEXICON_DIR) -> dict:
         for item in sorted((c for c in curated if c["category"] == category), key=lambda c: c["preferred"].lower()):
             add(item)
     merged = 0
+    first_codes = defaultdict(int)
+    for c in concepts:
+        if c["codes"]:
+            first_codes[c["codes"][0]["code"]] += 1
     for item in seeded:
         code = item["icd10cm"][0]
-        if code in code_to_concept and concepts[code_to_concept[code]]["source"] == "curated":
+        # merge a seeded term into the curated concept with the same code, unless the code is a
+        # catch-all ("Other specified ...", or shared by several curated concepts)
+        catch_all = first_codes[code] > 1 or cm.get_description(code).lower().startswith("other")
+        if code in code_to_concept and concepts[code_to_concept[code]]["source"] == "curated" and not catch_all:
             target = concepts[code_to_concept[code]]
             for v in variants(item["preferred"]):
                 k = _key(v)

@@ -1,0 +1,94 @@
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from nlp_service.cli import main
+
+BIN = Path(sys.executable).parent / "nlp-service"
+
+
+def test_cli_analyze_file_prints_the_api_json(tmp_path, capsys):
+    note = tmp_path / "note.txt"
+    note.write_text("Denies chest pain. H/o HTN.", encoding="utf-8")
+    assert main(["analyze", str(note), "--term", "chest pain:PROBLEM", "--compact"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"sections", "sentences", "entities"} <= data.keys()
+    chest = next(e for e in data["entities"] if e["text"] == "chest pain")
+    assert chest["source"] == "request" and chest["assertion"]["certainty"] == "negated"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["analyze", "/no/such/file.txt"], b"", "[E400]"),
+        (["analyze", "-"], b"\xff\xfe bad", "[E103]"),
+        (["analyze", "-", "--term", "zebra:NOTACATEGORY"], b"zebra", "[E101]"),
+    ],
+)
+def test_cli_bad_input_exit_code_and_message(args, stdin, message):
+    proc = subprocess.run([str(BIN), *args], input=stdin, capture_output=True, timeout=120)
+    assert proc.returncode == 2
+    assert message in proc.stderr.decode()
+    assert proc.stdout == b""
+
+
+def test_cli_analyze_stdin_in_a_real_process():
+    proc = subprocess.run([str(BIN), "analyze", "-", "--compact"], input="No fever.".encode(),
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    assert data["entities"][0]["assertion"]["certainty"] == "negated"
+
+
+def test_cli_bad_term_syntax_is_a_usage_error():
+    proc = subprocess.run([str(BIN), "analyze", "-", "--term", "nocolon"], input=b"x", capture_output=True, timeout=60)
+    assert proc.returncode == 2
+    assert "TEXT:CATEGORY" in proc.stderr.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_cli_serve_gunicorn_end_to_end():
+    port = _free_port()
+    env = {**os.environ, "NLP_SERVICE__SERVICE__WORKERS": "1"}
+    proc = subprocess.Popen([str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.5)
+        secret = "Patient John Q Zebrowski MRN 8812345 denies chest pain."
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/records/analyze",
+                                     data=json.dumps({"text": secret}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            data = json.loads(resp.read())
+        assert any(e["text"] == "chest pain" and e["assertion"]["certainty"] == "negated" for e in data["entities"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    logs = err.decode()
+    assert '"path": "/v1/records/analyze"' in logs
+    # no note text in the logs
+    assert "Zebrowski" not in logs and "8812345" not in logs
