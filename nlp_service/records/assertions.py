@@ -48,6 +48,40 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _parenthesis_blocks(text: str, cue: Span, ent: Span, ents) -> bool:
+    """Whether a bracket separates a cue from an entity.
+
+    A cue inside brackets speaks only within them: in "osteoporosis (never treated), HTN" the
+    cue does not reach HTN. A cue in brackets right after an entity does speak about it ("MI
+    (2015)", "sulfa (rash)") unless another entity stands inside the brackets before the cue
+    ("cholelithiasis (declined CCY in 2022)" dates the cholecystectomy, not the stones).
+    """
+    if cue.start_char >= ent.end_char:  # cue after the entity
+        between = text[ent.end_char : cue.start_char]
+        depth = 0
+        for i, ch in enumerate(between):
+            if ch == "(":
+                depth += 1
+                if depth == 1 and between[:i].strip():
+                    return True  # bracket opens after other words: the cue is about those
+            elif ch == ")":
+                depth = max(0, depth - 1)
+        if depth:
+            opened = ent.end_char + between.index("(")
+            return any(opened < e.start_char and e.end_char <= cue.start_char for e in ents)
+        return False
+    between = text[cue.end_char : ent.start_char]  # cue before the entity
+    depth = 0
+    for ch in between:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return True  # the cue's bracket closes before the entity
+    return False
+
+
 _context_modifier.tuple_overlaps = _overlaps
 _context_graph.tuple_overlaps = _overlaps
 
@@ -63,16 +97,20 @@ class AssertionTagger:
     """Runs ConText over a Doc's entities and stores ``span._.nlps_assertion`` and ``span._.nlps_cues``."""
 
     def __init__(self, nlp: Language, rules_file: str = "context_rules.json", block_tokens: int = 2000) -> None:
+        rules = load_rules(rules_file)
         self.context = ConText(
             nlp,
             name="nlp_service_context",
             rules=str(rules_path(rules_file)),
             span_attrs=None,
             prune_on_modifier_overlap=True,
+            terminating_types=rules.get("terminating_types"),
         )
+        # body parts are not asserted: "no palpable gallbladder" negates a finding, not the organ
+        self.unasserted = frozenset(rules.get("unasserted_categories", ()))
         self.block_tokens = block_tokens
         sections = load_rules("sections.json")
-        self.section_assertions: dict[str, dict[str, str]] = dict(
+        self.section_assertions: dict[str, dict] = dict(
             sections.get("section_assertions", {}).get("categories", {})
         )
 
@@ -107,14 +145,20 @@ class AssertionTagger:
             sub = doc if len(blocks) == 1 else block.as_doc()
             offset = 0 if sub is doc else block.start_char
             self.context(sub)
-            for ent in sub.ents:
+            sub_ents = sub.ents
+            for ent in sub_ents:
                 found = []
+                if ent.label_ in self.unasserted:
+                    per_entity[(ent.start_char + offset, ent.end_char + offset)] = found
+                    continue
                 for mod in ent._.modifiers:
                     mapped = CATEGORY_VALUES.get(mod.category)
                     if mapped is None:
                         continue
                     m_start, m_end = mod.modifier_span
                     mspan = sub[m_start:m_end]
+                    if _parenthesis_blocks(sub.text, mspan, ent, sub_ents):
+                        continue
                     distance = max(ent.start - m_end, m_start - ent.end, 0)
                     metadata = mod.rule.metadata or {}
                     rule_id = metadata.get("id", mod.rule.literal)
@@ -147,8 +191,9 @@ class AssertionTagger:
                 si += 1
             section = sections[si] if sections and sections[si].begin <= ent.start_char else None
             ent._.nlps_section = section.category if section else None
-            if section is not None:
-                for axis, value in self.section_assertions.get(section.category, {}).items():
+            rule = self.section_assertions.get(section.category) if section is not None else None
+            if rule is not None and ent.label_ in rule["entities"]:
+                for axis, value in rule["values"].items():
                     if axis not in best:
                         cue = Cue(
                             text=section.title,

@@ -54,21 +54,27 @@ class SectionDetector:
             rf"^{_LINE_PREFIX}(?P<title>{alternation})(?P<end>[ \t]*:|[ \t]+-[ \t]+|[ \t]*(?=\r?\n|\Z))",
             re.IGNORECASE | re.MULTILINE,
         )
-        # Mid-line headers after a sentence end: "... stable. PLAN: continue".
+        # Mid-line headers after a sentence end ("... stable. PLAN: continue") or, in upper
+        # case, after a run of spaces ("R TKA 2016  MEDS ON ADMISSION: APIXABAN ...").
         self._inline_header = re.compile(
             rf"(?<=[.!?])[ \t]+(?P<title>{alternation})(?P<end>[ \t]*:)", re.IGNORECASE
+        )
+        self._caps_header = re.compile(
+            rf"(?<=\S)[ \t]{{2,}}(?P<title>{alternation})(?P<end>[ \t]*:)", re.IGNORECASE
         )
 
     @staticmethod
     def _letters(title: str) -> int:
         return sum(ch.isalpha() for ch in title)
 
-    def _accept(self, title: str, end: str, inline: bool) -> bool:
+    def _accept(self, title: str, end: str, mode: str) -> bool:
         colon = ":" in end
         if self._letters(title) <= 2 and (not colon or not title.isupper()):
             return False  # "A", "P", "CC" must be written "A:", "CC:"
-        if inline:
-            return title[0].isupper() and colon
+        if mode == "caps":
+            return colon and title.isupper() and self._letters(title) > 2
+        if mode == "inline":
+            return colon and title[0].isupper()
         if not colon and "-" not in end:
             # a bare title on its own line must look like a heading, not a sentence fragment
             return title.isupper() or title.istitle() or title[0].isupper()
@@ -77,10 +83,11 @@ class SectionDetector:
     def find(self, text: str) -> list[SectionSpan]:
         """Detect the sections of ``text`` in order of appearance."""
         hits: list[tuple[int, int, int, str]] = []  # title_begin, title_end, body_begin, key
-        for regex, inline in ((self._line_header, False), (self._inline_header, True)):
+        modes = ((self._line_header, "line"), (self._inline_header, "inline"), (self._caps_header, "caps"))
+        for regex, mode in modes:
             for m in regex.finditer(text):
                 title = m.group("title")
-                if not self._accept(title, m.group("end"), inline):
+                if not self._accept(title, m.group("end"), mode):
                     continue
                 key = " ".join(title.lower().split())
                 hits.append((m.start("title"), m.end("title"), m.end(), key))

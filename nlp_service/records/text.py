@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import NORM, ORTH
 from spacy.language import Language
 
 from ..resources import load_rules
@@ -40,7 +40,7 @@ def fold(word: str) -> str:
         return lower[:-2]
     if lower.endswith("ies") and len(lower) > 4:
         return lower[:-3] + "y"
-    if lower.endswith("s") and not lower.endswith(("ss", "us", "is", "ys", "as", "os")):
+    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
         return lower[:-1]
     return spelling.get(lower, lower)
 
@@ -51,5 +51,8 @@ def make_nlp() -> Language:
     nlp.vocab.lex_attr_getters[NORM] = fold
     for lexeme in nlp.vocab:  # entries created before the getter was installed
         lexeme.norm_ = fold(lexeme.orth_)
+    for abbreviation in load_rules("normalization.json")["single_tokens"]:
+        for variant in {abbreviation, abbreviation.upper(), abbreviation.capitalize()}:
+            nlp.tokenizer.add_special_case(variant, [{ORTH: variant}])
     nlp.max_length = 10_000_000  # our own limit (records.max_text_chars) applies first
     return nlp
