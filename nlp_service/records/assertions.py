@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import medspacy.common.medspacy_matcher as _medspacy_matcher
 import medspacy.context.context_graph as _context_graph
 import medspacy.context.context_modifier as _context_modifier
 from medspacy.context import ConText
@@ -46,6 +47,17 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     with chest pain" kept chest pain historical. ConText compares scopes with this symmetric test.
     """
     return a[0] < b[1] and b[0] < a[1]
+
+
+def _same_paragraph(text: str, section, position: int) -> bool:
+    """Whether ``position`` is in the first paragraph of the section's body.
+
+    A section's defaults stop at its first blank line, so a missed header ("OB COURSE:") does not
+    leave a whole hospital course inside "ALLERGIES".
+    """
+    body = text[section.body_begin : position]
+    stripped = body.lstrip()
+    return "\n\n" not in stripped.replace("\r", "").replace(" \n", "\n").replace("\t\n", "\n")
 
 
 def _parenthesis_blocks(text: str, cue: Span, ent: Span, ents) -> bool:
@@ -82,8 +94,27 @@ def _parenthesis_blocks(text: str, cue: Span, ent: Span, ents) -> bool:
     return False
 
 
+def _prune_longest(matches: list[tuple[int, int, int]], strategy: str = "longest") -> list[tuple[int, int, int]]:
+    """Keep the longest of overlapping matches, then the earliest (like spaCy's filter_spans).
+
+    medspaCy 1.3.1's ``prune_overlapping_matches`` compares each match only with its neighbour,
+    so in a chain of three ("No family history of" / "family history of" / "history of") it keeps
+    two overlapping cues and "No family history of epilepsy" also came out historical.
+    """
+    kept: list[tuple[int, int, int]] = []
+    taken: set[int] = set()
+    for match in sorted(matches, key=lambda m: (m[1] - m[2], m[1])):
+        tokens = range(match[1], match[2])
+        if any(t in taken for t in tokens):
+            continue
+        taken.update(tokens)
+        kept.append(match)
+    return sorted(kept, key=lambda m: (m[1], m[2]))
+
+
 _context_modifier.tuple_overlaps = _overlaps
 _context_graph.tuple_overlaps = _overlaps
+_medspacy_matcher.prune_overlapping_matches = _prune_longest
 
 
 @dataclass(slots=True)
@@ -192,7 +223,7 @@ class AssertionTagger:
             section = sections[si] if sections and sections[si].begin <= ent.start_char else None
             ent._.nlps_section = section.category if section else None
             rule = self.section_assertions.get(section.category) if section is not None else None
-            if rule is not None and ent.label_ in rule["entities"]:
+            if rule is not None and ent.label_ in rule["entities"] and _same_paragraph(doc.text, section, ent.start_char):
                 for axis, value in rule["values"].items():
                     if axis not in best:
                         cue = Cue(
