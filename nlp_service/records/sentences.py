@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from ..resources import load_rules
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]|\d{1,3}[.)]|[a-zA-Z][.)][ \t]|#)")
-_SENT_END = re.compile(r"[.!?]+[\"')\]]?(?=[ \t]+[\"'(\[]?[A-Z0-9])")
+_SENT_END = re.compile(r"(?<=\S)[.!?]+[\"')\]]?(?=[ \t]+[\"'(\[]?[A-Z0-9])")
 _TOKEN_BEFORE = re.compile(r"([A-Za-z.]+)$")
 
 
