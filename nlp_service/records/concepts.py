@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from spacy.language import Language
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from ..resources import load_lexicon, load_rules
@@ -24,6 +24,7 @@ from ..schemas import Term
 
 REQUEST_PRIORITY = 2
 LEXICON_PRIORITY = 1
+IGNORE = {"id": None, "preferred": None, "category": "IGNORE", "type": None, "codes": [], "source": "lexicon"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +57,35 @@ class ConceptMatcher:
         self._cs_ambiguous: set[int] = set()  # case-sensitive keys that are also English words
         self._norm = PhraseMatcher(nlp.vocab, attr="NORM")
         self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._upper_ambiguous_terms = frozenset(load_rules("concept_filters.json")["ambiguous_in_upper_case"])
         composition = load_rules("concept_composition.json")
         self.heads: dict[str, str] = dict(composition["heads"])
         for name in lexicons:
             for concept in load_lexicon(name):
                 self._add_concept(nlp, concept)
+        filters = load_rules("concept_filters.json")
+        self._upper_ambiguous = frozenset(filters["ambiguous_in_upper_case"])
+        self._ignore = PhraseMatcher(nlp.vocab, attr="NORM")
+        self._ignore.add("ignore", list(nlp.tokenizer.pipe(filters["ignore_phrases"])))
+        # context patterns: "T 38.3", "CR 0.9" (data: concept_patterns.json)
+        self._patterns = Matcher(nlp.vocab)
+        self._pattern_info: dict[int, tuple[dict, tuple[int, int]]] = {}
+        for item in load_rules("concept_patterns.json")["patterns"]:
+            key = nlp.vocab.strings.add(f"pattern:{item['id']}")
+            concept = {
+                "id": item["id"], "preferred": item["preferred"], "category": item["category"],
+                "type": item["type"], "codes": item.get("codes", []), "source": "lexicon",
+            }
+            keep = tuple(item["keep"])
+            self._pattern_info[key] = (concept, keep)
+            pattern = item["pattern"]
+            if item.get("guard"):
+                # two forms: after a token that is not a number, or at a sentence start
+                guard_key = nlp.vocab.strings.add(f"pattern:{item['id']}:guard")
+                self._pattern_info[guard_key] = (concept, (keep[0] + 1, keep[1] + 1))
+                self._patterns.add(f"pattern:{item['id']}:guard", [[{"LIKE_NUM": False}, *pattern]])
+                pattern = [{**pattern[0], "IS_SENT_START": True}, *pattern[1:]]
+            self._patterns.add(f"pattern:{item['id']}", [pattern])
 
     def _add_concept(self, nlp: Language, concept: dict) -> None:
         index = len(self.concepts)
@@ -76,7 +101,7 @@ class ConceptMatcher:
             cs_key = f"{key}:cs"
             cs_id = nlp.vocab.strings.add(cs_key)
             self._by_key[cs_id] = index
-            if any(t.lower() in STOP_WORDS for t in cs):
+            if any(t.lower() in STOP_WORDS or t.upper() in self._upper_ambiguous_terms for t in cs):
                 self._cs_ambiguous.add(cs_id)
             self._orth.add(cs_key, list(nlp.tokenizer.pipe(cs)))
 
@@ -89,6 +114,11 @@ class ConceptMatcher:
                     continue  # "ALL", "AS" in an upper-case line are words, not diagnoses
                 concept = self.concepts[self._by_key[key_id]]
                 out.append(Candidate(start, end, LEXICON_PRIORITY, concept))
+        for key_id, start, end in self._patterns(doc):
+            concept, (keep_start, keep_end) = self._pattern_info[key_id]
+            out.append(Candidate(start + keep_start, start + keep_end, LEXICON_PRIORITY, concept))
+        for _, start, end in self._ignore(doc):
+            out.append(Candidate(start, end, LEXICON_PRIORITY, IGNORE))
         return out
 
     def _request_candidates(self, doc: Doc, terms: Iterable[Term]) -> list[Candidate]:
@@ -160,6 +190,8 @@ class ConceptMatcher:
                 blocked.update(range(span.start, span.end))
         ents = []
         for c in self._select(cands, blocked):
+            if c.concept is IGNORE:
+                continue
             span = Span(doc, c.start, c.end, label=c.concept["category"])
             span._.nlps_concept = c.concept
             ents.append(span)

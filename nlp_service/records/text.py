@@ -54,5 +54,8 @@ def make_nlp() -> Language:
     for abbreviation in load_rules("normalization.json")["single_tokens"]:
         for variant in {abbreviation, abbreviation.upper(), abbreviation.capitalize()}:
             nlp.tokenizer.add_special_case(variant, [{ORTH: variant}])
+            # spaCy does not split a final "." after a capital letter ("N/V."), so say it here
+            for punct in ".,;:)":
+                nlp.tokenizer.add_special_case(variant + punct, [{ORTH: variant}, {ORTH: punct}])
     nlp.max_length = 10_000_000  # our own limit (records.max_text_chars) applies first
     return nlp
