@@ -51,7 +51,7 @@ def run_ours(texts: list[str], queue: mp.Queue) -> None:
     t0 = time.perf_counter()
     analyzer = nlp_service.load()
     load_s = time.perf_counter() - t0
-    for result in analyzer.analyze_many(texts[:5]):  # warm-up
+    for _result in analyzer.analyze_many(texts[:5]):  # warm-up
         pass
     t0 = time.perf_counter()
     entities = sum(len(r.entities) for r in analyzer.analyze_many(texts))

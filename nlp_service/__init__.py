@@ -9,13 +9,9 @@
 from __future__ import annotations
 
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("nlp-service")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from .version import __version__
 
 if TYPE_CHECKING:
     from .config import RecordsSettings

@@ -103,7 +103,7 @@ def cmd_components(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .version import __version__
 
     parser = argparse.ArgumentParser(
         prog="nlp-service", description="Self-hosted clinical NLP: analyse notes, serve the HTTP API."

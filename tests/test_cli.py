@@ -41,7 +41,7 @@ def test_cli_bad_input_exit_code_and_message(args, stdin, message):
 
 
 def test_cli_analyze_stdin_in_a_real_process():
-    proc = subprocess.run([str(BIN), "analyze", "-", "--compact"], input="No fever.".encode(),
+    proc = subprocess.run([str(BIN), "analyze", "-", "--compact"], input=b"No fever.",
                           capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import __version__
+from ..version import __version__
 
 bp = Blueprint("health", __name__)
 

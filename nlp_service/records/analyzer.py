@@ -9,10 +9,10 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .. import __version__
 from ..config import RecordsSettings
 from ..errors import Errors
 from ..schemas import Entity, RecordAnalysis, Section, Sentence, Term
+from ..version import __version__
 from .components import register_factories
 from .text import make_nlp
 

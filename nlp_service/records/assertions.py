@@ -165,10 +165,7 @@ class AssertionTagger:
         ents = doc.ents
         if not ents:
             return per_entity
-        if len(doc) <= self.block_tokens:
-            blocks = [doc[0 : len(doc)]]
-        else:
-            blocks = self._blocks(doc)
+        blocks = [doc[0:len(doc)]] if len(doc) <= self.block_tokens else self._blocks(doc)
         for block in blocks:
             block_ents = [e for e in ents if e.start >= block.start and e.end <= block.end]
             if not block_ents:

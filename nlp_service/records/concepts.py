@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacy.language import Language
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -114,7 +114,7 @@ class ConceptMatcher:
                     continue  # "ALL", "AS" in an upper-case line are words, not diagnoses
                 concept = self.concepts[self._by_key[key_id]]
                 out.append(Candidate(start, end, LEXICON_PRIORITY, concept))
-        for key_id, start, end in self._patterns(doc):
+        for key_id, start, _end in self._patterns(doc):
             concept, (keep_start, keep_end) = self._pattern_info[key_id]
             out.append(Candidate(start + keep_start, start + keep_end, LEXICON_PRIORITY, concept))
         for _, start, end in self._ignore(doc):

@@ -218,9 +218,9 @@ def format_report(report: dict[str, Any]) -> str:
              f"{report['characters']} characters", ""]
     lines.append(f"{'entities':<24}{'strict P':>9}{'R':>7}{'F1':>7}   {'lenient P':>9}{'R':>7}{'F1':>7}{'gold':>7}")
     for key in (*CATEGORIES, "overall"):
-        s, l = report["entities_strict"][key], report["entities_lenient"][key]
+        s, le = report["entities_strict"][key], report["entities_lenient"][key]
         lines.append(f"{key:<24}{s['precision']:>9.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}   "
-                     f"{l['precision']:>9.3f}{l['recall']:>7.3f}{l['f1']:>7.3f}{s['tp'] + s['fn']:>7}")
+                     f"{le['precision']:>9.3f}{le['recall']:>7.3f}{le['f1']:>7.3f}{s['tp'] + s['fn']:>7}")
     lines += ["", f"{'assertion (matched entities)':<30}{'P':>7}{'R':>7}{'F1':>7}{'gold':>7}{'missed':>8}"]
     for key, s in report["assertions"].items():
         lines.append(f"{key:<30}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"

@@ -42,7 +42,7 @@ def test_lexicons_manifest_matches_files():
 @pytest.mark.slow
 def test_lexicons_build_is_deterministic(tmp_path):
     manifest = build(tmp_path)
-    for name, info in manifest["lexicons"].items():
+    for name, _info in manifest["lexicons"].items():
         assert (tmp_path / f"{name}.jsonl").read_bytes() == (LEXICON_DIR / f"{name}.jsonl").read_bytes(), name
 
 
