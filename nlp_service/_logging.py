@@ -22,7 +22,7 @@ def quiet_third_party() -> None:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and whitelisted extras."""
 
-    EXTRAS = ("request_id", "method", "path", "status", "duration_ms", "chars", "entities", "code")
+    EXTRAS = ("request_id", "method", "path", "status", "duration_ms", "bytes", "entities", "code")
 
     def format(self, record: logging.LogRecord) -> str:
         payload = {

@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
             extra={
                 "request_id": g.get("request_id", "-"), "method": request.method,
                 "path": request.path, "status": response.status_code,
-                "duration_ms": round(duration, 2), "chars": request.content_length or 0,
+                "duration_ms": round(duration, 2), "bytes": request.content_length or 0,
             },
         )
         return response

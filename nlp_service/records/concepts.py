@@ -141,10 +141,13 @@ class ConceptMatcher:
     def _compose(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
         """Join 'knee' + 'pain' into one PROBLEM 'knee pain' (data: concept_composition.json)."""
         anatomy = {c.end: c for c in cands if c.concept["category"] == "ANATOMY"}
+        problems = {(c.start, c.end) for c in cands if c.concept["category"] == "PROBLEM"}
         out = []
         for c in cands:
             if c.concept["category"] != "PROBLEM" or c.start not in anatomy:
                 continue
+            if (anatomy[c.start].start, c.end) in problems:
+                continue  # the lexicon names the whole finding already ("chest pain")
             head = " ".join(t.norm_ for t in doc[c.start : c.end])
             if head not in self.heads:
                 continue
@@ -188,12 +191,21 @@ class ConceptMatcher:
             span = doc.char_span(section.title_begin, section.title_end, alignment_mode="expand")
             if span is not None:
                 blocked.update(range(span.start, span.end))
+        lexicon_at: dict[tuple[int, int, str], dict] = {}
+        for c in cands:
+            if c.priority == LEXICON_PRIORITY and c.concept is not IGNORE:
+                lexicon_at.setdefault((c.start, c.end, c.concept["category"]), c.concept)
         ents = []
         for c in self._select(cands, blocked):
             if c.concept is IGNORE:
                 continue
-            span = Span(doc, c.start, c.end, label=c.concept["category"])
-            span._.nlps_concept = c.concept
+            concept = c.concept
+            known = lexicon_at.get((c.start, c.end, concept["category"])) if c.priority == REQUEST_PRIORITY else None
+            if known is not None:
+                # a request term the lexicon also knows: keep it as the caller's, with our type and codes
+                concept = {**known, "source": "request", "type": concept["type"] or known["type"]}
+            span = Span(doc, c.start, c.end, label=concept["category"])
+            span._.nlps_concept = concept
             ents.append(span)
         doc.ents = ents
         return doc

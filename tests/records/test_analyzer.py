@@ -107,6 +107,13 @@ def test_analyzer_request_terms_win_over_lexicon(analyzer):
     assert not any(x.begin < e.end and e.begin < x.end for x in result.entities if x is not e)
 
 
+def test_analyzer_request_term_known_to_the_lexicon_gets_its_codes(analyzer):
+    result = analyzer.analyze("Denies chest pain.", [("chest pain", "PROBLEM")])
+    e = result.entities[0]
+    assert (e.source, e.type) == ("request", "symptom")
+    assert e.codes and e.codes[0].code.startswith("R07")
+
+
 def test_analyzer_request_terms_are_asserted(analyzer):
     result = analyzer.analyze("No zebra syndrome.", [("zebra syndrome", "PROBLEM")])
     assert result.entities[0].assertion.certainty.value == "negated"
