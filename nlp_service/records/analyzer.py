@@ -14,7 +14,7 @@ from ..errors import Errors
 from ..schemas import Entity, RecordAnalysis, Section, Sentence, Term
 from ..version import __version__
 from .components import register_factories
-from .text import make_nlp
+from .text import char_span, compact_doc, make_nlp, source_text
 
 # C0 control characters other than tab, newline, vertical tab, form feed and carriage return
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
@@ -90,7 +90,7 @@ class RecordAnalyzer:
 
     # -- analysis -------------------------------------------------------------------------------
     def make_doc(self, text: str, terms: Iterable[TermLike] | None = None) -> Doc:
-        doc = self.nlp.make_doc(self.check_text(text))
+        doc = compact_doc(self.nlp, self.check_text(text))
         doc._.nlps_terms = self.check_terms(terms)
         return doc
 
@@ -123,15 +123,12 @@ class RecordAnalyzer:
     @staticmethod
     def to_result(doc: Doc) -> RecordAnalysis:
         """Convert an analysed Doc to the shared result schema."""
-        text = doc.text
+        text = source_text(doc)
         sentences = []
         if len(doc):
             for sent in doc.sents:
-                b, e = sent.start_char, sent.end_char
-                while e > b and text[e - 1].isspace():
-                    e -= 1
-                if e > b:
-                    sentences.append(Sentence(text=text[b:e], begin=b, end=e))
+                b, e = char_span(doc, sent.start, sent.end)
+                sentences.append(Sentence(text=text[b:e], begin=b, end=e))
         sections = [
             Section(
                 category=s.category, title=s.title, title_begin=s.title_begin,
@@ -142,11 +139,12 @@ class RecordAnalyzer:
         entities = []
         for ent in doc.ents:
             concept = ent._.nlps_concept or {}
+            b, e = char_span(doc, ent.start, ent.end)
             entities.append(
                 Entity(
-                    text=ent.text,
-                    begin=ent.start_char,
-                    end=ent.end_char,
+                    text=text[b:e],
+                    begin=b,
+                    end=e,
                     category=ent.label_,
                     type=concept.get("type"),
                     preferred=concept.get("preferred"),

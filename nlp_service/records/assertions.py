@@ -26,6 +26,7 @@ from spacy.tokens import Doc, Span
 
 from ..resources import load_rules, rules_path
 from ..schemas import Assertion, Cue
+from .text import char_span, source_text
 
 CATEGORY_VALUES: dict[str, tuple[str, str]] = {
     "NEGATED_EXISTENCE": ("certainty", "negated"),
@@ -160,67 +161,60 @@ class AssertionTagger:
         return blocks
 
     def _modifiers(self, doc: Doc) -> dict[tuple[int, int], list[tuple[str, _Found]]]:
-        """For each entity, by its character offsets: the (axis, found) pairs from ConText."""
+        """For each entity, by its token range in ``doc``: the (axis, found) pairs from ConText."""
         per_entity: dict[tuple[int, int], list[tuple[str, _Found]]] = {}
-        ents = doc.ents
-        if not ents:
+        if not doc.ents:
             return per_entity
-        blocks = [doc[0:len(doc)]] if len(doc) <= self.block_tokens else self._blocks(doc)
+        text = source_text(doc)
+        blocks = [doc[0 : len(doc)]] if len(doc) <= self.block_tokens else self._blocks(doc)
         for block in blocks:
-            block_ents = [e for e in ents if e.start >= block.start and e.end <= block.end]
-            if not block_ents:
+            if not any(e.start >= block.start and e.end <= block.end for e in doc.ents):
                 continue
             sub = doc if len(blocks) == 1 else block.as_doc()
-            offset = 0 if sub is doc else block.start_char
+            shift = block.start  # token offset of ``sub`` in ``doc``
             self.context(sub)
             sub_ents = sub.ents
             for ent in sub_ents:
-                found = []
+                found: list[tuple[str, _Found]] = []
+                per_entity[(ent.start + shift, ent.end + shift)] = found
                 if ent.label_ in self.unasserted:
-                    per_entity[(ent.start_char + offset, ent.end_char + offset)] = found
                     continue
                 for mod in ent._.modifiers:
                     mapped = CATEGORY_VALUES.get(mod.category)
                     if mapped is None:
                         continue
                     m_start, m_end = mod.modifier_span
-                    mspan = sub[m_start:m_end]
-                    if _parenthesis_blocks(sub.text, mspan, ent, sub_ents):
+                    if _parenthesis_blocks(sub.text, sub[m_start:m_end], ent, sub_ents):
                         continue
                     distance = max(ent.start - m_end, m_start - ent.end, 0)
                     metadata = mod.rule.metadata or {}
                     rule_id = metadata.get("id", mod.rule.literal)
-                    values = [mapped] + [(a, v) for a, v in metadata.get("also", {}).items()]
+                    begin, end = char_span(doc, m_start + shift, m_end + shift)
+                    values = [mapped, *metadata.get("also", {}).items()]
                     for axis, value in values:
-                        cue = Cue(
-                            text=mspan.text,
-                            begin=mspan.start_char + offset,
-                            end=mspan.end_char + offset,
-                            axis=axis,
-                            value=value,
-                            rule=rule_id,
-                        )
+                        cue = Cue(text=text[begin:end], begin=begin, end=end, axis=axis, value=value, rule=rule_id)
                         found.append((axis, _Found(value, distance, cue)))
-                per_entity[(ent.start_char + offset, ent.end_char + offset)] = found
         return per_entity
 
     def __call__(self, doc: Doc) -> Doc:
         per_entity = self._modifiers(doc)
+        text = source_text(doc)
         sections = doc._.nlps_sections
         si = 0
         for ent in doc.ents:
-            found = per_entity.get((ent.start_char, ent.end_char), [])
+            found = per_entity.get((ent.start, ent.end), [])
             best: dict[str, _Found] = {}
             for axis, f in found:
                 if axis not in best or f.distance < best[axis].distance:
                     best[axis] = f
             # section context
-            while si + 1 < len(sections) and sections[si + 1].begin <= ent.start_char:
+            begin = char_span(doc, ent.start, ent.end)[0]
+            while si + 1 < len(sections) and sections[si + 1].begin <= begin:
                 si += 1
-            section = sections[si] if sections and sections[si].begin <= ent.start_char else None
+            section = sections[si] if sections and sections[si].begin <= begin else None
             ent._.nlps_section = section.category if section else None
             rule = self.section_assertions.get(section.category) if section is not None else None
-            if rule is not None and ent.label_ in rule["entities"] and _same_paragraph(doc.text, section, ent.start_char):
+            if rule is not None and ent.label_ in rule["entities"] and _same_paragraph(text, section, begin):
                 for axis, value in rule["values"].items():
                     if axis not in best:
                         cue = Cue(

@@ -10,7 +10,7 @@ behaviour; a new behaviour gets a new version (``...v2``) so old configurations 
 
 
 import numpy as np
-from spacy.attrs import IDX, SENT_START
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -21,6 +21,7 @@ from .linking import LexiconCodeLinker
 from .medications import MedicationAttributes
 from .sections import SectionDetector
 from .sentences import SentenceRules
+from .text import source_offsets, source_text
 
 
 class SectionComponent:
@@ -30,7 +31,7 @@ class SectionComponent:
         self.detector = SectionDetector()
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.nlps_sections = self.detector.find(doc.text)
+        doc._.nlps_sections = self.detector.find(source_text(doc))
         return doc
 
 
@@ -44,8 +45,8 @@ class SentenceComponent:
         if not len(doc):
             return doc
         headers = [(s.title_begin, s.body_begin) for s in doc._.nlps_sections]
-        starts = np.asarray(self.rules.starts(doc.text, headers), dtype=np.int64)
-        idx = doc.to_array(IDX).astype(np.int64)
+        starts = np.asarray(self.rules.starts(source_text(doc), headers), dtype=np.int64)
+        idx = source_offsets(doc)[0]
         # the token that contains each start offset
         tokens = np.searchsorted(idx, starts, side="right") - 1
         values = np.full((len(doc), 1), -1, dtype=np.int64)

@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span
 
 from ..resources import load_lexicon, load_rules
 from ..schemas import Term
+from .text import source_text, token_range
 
 REQUEST_PRIORITY = 2
 LEXICON_PRIORITY = 1
@@ -132,10 +133,10 @@ class ConceptMatcher:
                 "codes": [],
                 "source": "request",
             }
-            for m in _term_regex(term.text).finditer(doc.text):
-                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                if span is not None and len(span):
-                    out.append(Candidate(span.start, span.end, REQUEST_PRIORITY, concept))
+            for m in _term_regex(term.text).finditer(source_text(doc)):
+                start, end = token_range(doc, m.start(), m.end())
+                if end > start:
+                    out.append(Candidate(start, end, REQUEST_PRIORITY, concept))
         return out
 
     def _compose(self, doc: Doc, cands: list[Candidate]) -> list[Candidate]:
@@ -188,9 +189,7 @@ class ConceptMatcher:
         # header titles ("PE:", "HISTORY") are never entities
         blocked: set[int] = set()
         for section in doc._.nlps_sections:
-            span = doc.char_span(section.title_begin, section.title_end, alignment_mode="expand")
-            if span is not None:
-                blocked.update(range(span.start, span.end))
+            blocked.update(range(*token_range(doc, section.title_begin, section.title_end)))
         lexicon_at: dict[tuple[int, int, str], dict] = {}
         for c in cands:
             if c.priority == LEXICON_PRIORITY and c.concept is not IGNORE:

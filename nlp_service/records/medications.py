@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from ..resources import load_rules
 from ..schemas import Attribute, AttributeType
+from .text import char_span, source_text
 
 _GAP = re.compile(r"[ \t]*-?[ \t]*")
 
@@ -64,17 +65,20 @@ class MedicationAttributes:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = doc.ents
-        text = doc.text
+        text = source_text(doc)
         for i, ent in enumerate(ents):
             if ent.label_ != "MEDICATION":
                 continue
-            limit = min(ent.sent.end_char, ent.end_char + self.max_window)
-            # stop at the next entity that is a medication, and never run into any other entity
+            end = char_span(doc, ent.start, ent.end)[1]
+            sentence = ent.sent
+            limit = min(char_span(doc, sentence.start, sentence.end)[1], end + self.max_window)
+            # stop at the next medication
             for nxt in ents[i + 1 :]:
-                if nxt.start_char >= limit:
+                nxt_begin = char_span(doc, nxt.start, nxt.end)[0]
+                if nxt_begin >= limit:
                     break
                 if nxt.label_ == "MEDICATION":
-                    limit = nxt.start_char
+                    limit = nxt_begin
                     break
-            ent._.nlps_med_attributes = tuple(self.extract(text, ent.end_char, limit))
+            ent._.nlps_med_attributes = tuple(self.extract(text, end, limit))
         return doc

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import spacy
 from spacy.attrs import NORM, ORTH
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from ..resources import load_rules
 
@@ -59,3 +61,50 @@ def make_nlp() -> Language:
                 nlp.tokenizer.add_special_case(variant + punct, [{ORTH: variant}, {ORTH: punct}])
     nlp.max_length = 10_000_000  # our own limit (records.max_text_chars) applies first
     return nlp
+
+
+# -- the matching view of a note ------------------------------------------------------------------
+# Notes wrap lines and pad with spaces; spaCy keeps every extra whitespace run as a token of its own,
+# so "no family\nhistory of" or "chest  pain" would not match a two-word phrase. We therefore analyse
+# a compact Doc without whitespace tokens and keep, per token, its offsets in the original text.
+# Every offset we report goes through these arrays, so offsets always refer to the text as sent.
+_SOURCE = "nlps_source"
+
+
+def compact_doc(nlp: Language, text: str) -> Doc:
+    """Tokenize ``text`` and return a Doc without whitespace tokens, mapped to ``text``."""
+    raw = nlp.tokenizer(text)
+    kept = [t for t in raw if not t.is_space]
+    words = [t.text for t in kept]
+    starts = np.fromiter((t.idx for t in kept), dtype=np.int64, count=len(kept))
+    ends = starts + np.fromiter((len(w) for w in words), dtype=np.int64, count=len(kept))
+    # a token is followed by a space in the compact text when any whitespace follows it here
+    following = np.append(starts[1:], len(text)) if len(kept) else starts
+    doc = Doc(nlp.vocab, words=words, spaces=(ends < following).tolist())
+    doc.user_data[_SOURCE] = (text, starts, ends)
+    return doc
+
+
+def source_text(doc: Doc) -> str:
+    """The original text a compact Doc was made from."""
+    return doc.user_data[_SOURCE][0]
+
+
+def source_offsets(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    """Per token, its start and end offsets in the original text."""
+    _, starts, ends = doc.user_data[_SOURCE]
+    return starts, ends
+
+
+def char_span(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Original-text offsets of tokens ``[start, end)``."""
+    starts, ends = source_offsets(doc)
+    return int(starts[start]), int(ends[end - 1])
+
+
+def token_range(doc: Doc, begin: int, end: int) -> tuple[int, int]:
+    """The tokens that overlap original-text offsets ``[begin, end)`` (may be empty: start == end)."""
+    starts, ends = source_offsets(doc)
+    first = int(np.searchsorted(ends, begin, side="right"))
+    last = int(np.searchsorted(starts, end, side="left"))
+    return first, max(first, last)

@@ -165,3 +165,20 @@ def test_analyzer_is_shared_per_process():
     import nlp_service
 
     assert nlp_service.load() is nlp_service.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "certainty", "subject"),
+    [
+        ("FHx: No family\nhistory of epilepsy.", "epilepsy", "negated", "family"),
+        ("Patient denies\n    chest  pain today.", "chest  pain", "negated", "patient"),
+        ("Pt with   DM2,\tHTN.\r\nNo\tfever.", "fever", "negated", "patient"),
+    ],
+)
+def test_analyzer_whitespace_runs_and_wrapped_lines(analyzer, text, entity, certainty, subject):
+    result = analyzer.analyze(text)
+    hit = next(e for e in result.entities if e.text == entity)
+    assert text[hit.begin : hit.end] == entity
+    assert (hit.assertion.certainty.value, hit.assertion.subject.value) == (certainty, subject)
+    for cue in hit.cues:
+        assert text[cue.begin : cue.end] == cue.text
