@@ -188,6 +188,9 @@ class AssertionTagger:
                         continue
                     distance = max(ent.start - m_end, m_start - ent.end, 0)
                     metadata = mod.rule.metadata or {}
+                    reach = metadata.get("category_scope", {}).get(ent.label_)
+                    if reach is not None and distance > reach:
+                        continue  # this cue reaches fewer tokens for this kind of entity
                     rule_id = metadata.get("id", mod.rule.literal)
                     begin, end = char_span(doc, m_start + shift, m_end + shift)
                     values = [mapped, *metadata.get("also", {}).items()]

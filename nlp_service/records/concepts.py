@@ -36,10 +36,17 @@ class Candidate:
     concept: dict
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _term_regex(text: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in text.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+    """Case-insensitive; any whitespace or hyphen between words; an optional plural ending.
+
+    >>> bool(_term_regex("pleural effusion").search("Bilateral pleural-effusions."))
+    True
+    """
+    words = [re.escape(w) for w in re.split(r"[\s\-]+", text.strip()) if w]
+    body = r"(?:[\s\-]+|(?<=\w)(?=\w))?".join(words) if len(words) > 1 else words[0]
+    plural = r"(?:e?s)?" if text[-1:].isalpha() else ""
+    return re.compile(r"(?<!\w)" + body + plural + r"(?!\w)", re.IGNORECASE)
 
 
 def _upper_ratio(text: str) -> float:

@@ -9,8 +9,9 @@ without a full stop, while hard-wrapped prose continues across line breaks. The 
 * a single line break ends one, unless the line is wrapped prose: the next line starts in lower
   case, or the line ends with a comma or a connecting word, or it is long and ends without
   punctuation while the next line is not a list item;
-* within a line, ``. ! ?`` followed by space and an upper-case letter, digit or bracket ends one,
-  except after abbreviations (``Dr.``, ``b.i.d.``, ``pt.``) and initials;
+* within a line, ``. ! ?`` followed by space and a letter, digit or bracket ends one, except after
+  abbreviations (``Dr.``, ``b.i.d.``, ``pt.``) and initials; terse notes start sentences in lower
+  case ("denies cp. h/o htn.");
 * a capitalised exam or review-of-systems label with a colon starts one, even mid-line
   ("no facial droop  Skin: ecchymosis"), and table rows never run into each other.
 
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 from ..resources import load_rules
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]|\d{1,3}[.)]|[a-zA-Z][.)][ \t]|#)")
-_SENT_END = re.compile(r"(?<=\S)[.!?]+[\"')\]]?(?=[ \t]+[\"'(\[]?[A-Z0-9])")
+_SENT_END = re.compile(r"(?<=\S)[.!?]+[\"')\]]?(?=[ \t]+[\"'(\[]?[A-Za-z0-9])")
 _TOKEN_BEFORE = re.compile(r"([A-Za-z.]+)$")
 
 

@@ -26,6 +26,7 @@ def split(rules, text, headers=()):
         ("Temp 98.6. BP 120/80", ["Temp 98.6.", "BP 120/80"]),
         ("Para one.\n\nPara two", ["Para one.", "Para two"]),
         ("J. Smith was here. Ok.", ["J. Smith was here.", "Ok."]),
+        ("denies cp. h/o htn. pt. is here.", ["denies cp.", "h/o htn.", "pt. is here."]),
     ],
 )
 def test_sentences_clinical_layout(rules, text, expected):
