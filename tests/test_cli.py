@@ -92,3 +92,22 @@ def test_cli_serve_gunicorn_end_to_end():
     assert '"path": "/v1/records/analyze"' in logs
     # no note text in the logs
     assert "Zebrowski" not in logs and "8812345" not in logs
+
+
+def test_cli_components_lists_registered_names(capsys):
+    assert main(["components"]) == 0
+    listed = json.loads(capsys.readouterr().out)["records"]
+    assert "nlp_service_assertions_v1" in listed and "nlp_service_concepts_v1" in listed
+
+
+def test_cli_evaluate_records_on_gold(tmp_path, capsys):
+    text = "Denies fever."
+    (tmp_path / "n1.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "n1.json").write_text(json.dumps({
+        "id": "n1", "type": "progress_note", "split": "test", "attributes": [], "sections": [], "phi": [],
+        "entities": [{"begin": 7, "end": 12, "text": "fever", "category": "PROBLEM", "type": "sign",
+                      "assertion": {"certainty": "negated", "temporality": "current", "subject": "patient"}}]}))
+    assert main(["evaluate", "records", "--gold", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["entities_strict"]["PROBLEM"]["tp"] == 1
+    assert report["assertions"]["certainty=negated"]["f1"] == 1.0

@@ -44,3 +44,14 @@ def test_config_unreadable_file_is_an_error(tmp_path):
     path.write_text("[service\n")
     with pytest.raises(ServiceError, match="E300"):
         load_settings(path, environ={})
+
+
+def test_config_unknown_pipeline_component_is_named():
+    from nlp_service.config import load_settings as load
+    from nlp_service.records import RecordAnalyzer
+
+    settings = load(overrides={"records": {"pipeline": ["nlp_service_sections_v1", "no_such_component_v9"]}}, environ={})
+    with pytest.raises(ServiceError) as info:
+        RecordAnalyzer(settings.records)
+    assert info.value.code == "E301"
+    assert "no_such_component_v9" in str(info.value) and "nlp_service_concepts_v1" in str(info.value)
