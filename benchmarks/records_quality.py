@@ -14,11 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "corpora" / "notes" / "gold"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-MARK_BEGIN = "<!-- records_quality:begin -->"
-MARK_END = "<!-- records_quality:end -->"
 
 TARGETS = [
     ("entity F1 (strict)", lambda r: r["entities_strict"]["overall"]["f1"], 0.85),
@@ -45,7 +44,6 @@ def main() -> int:
     reports = {split: evaluate_records(analyzer, GOLD, split) for split in ("dev", "test", "all")}
 
     lines = [
-        MARK_BEGIN,
         "## Record analysis quality",
         "",
         "Command: `python benchmarks/records_quality.py --write` (the evaluator behind "
@@ -71,17 +69,10 @@ def main() -> int:
               "| value | P | R | F1 | gold (matched) | gold missed as entity |", "|---|---:|---:|---:|---:|---:|"]
     for key, s in reports["all"]["assertions"].items():
         lines.append(f"| {key} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['tp'] + s['fn']} | {s['missed_as_entity']} |")
-    lines.append(MARK_END)
     table = "\n".join(lines)
     print(table)
     if args.write:
-        current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        if MARK_BEGIN in current:
-            head, rest = current.split(MARK_BEGIN, 1)
-            current = head + table + rest.split(MARK_END, 1)[1]
-        else:
-            current = current.rstrip() + "\n\n" + table + "\n"
-        RESULTS.write_text(current, encoding="utf-8")
+        write_section("records_quality", table)
     return 0
 
 

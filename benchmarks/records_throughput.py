@@ -27,11 +27,10 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "corpora" / "notes" / "gold"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-MARK_BEGIN = "<!-- records_throughput:begin -->"
-MARK_END = "<!-- records_throughput:end -->"
 
 
 def load_texts(repeat: int) -> list[str]:
@@ -157,7 +156,6 @@ def main() -> int:
     base = summary["medspacy.load() + same lexicon"]["chars_per_s"]
     chars = sum(map(len, texts))
     lines = [
-        MARK_BEGIN,
         "## Record analysis throughput",
         "",
         f"Command: `python benchmarks/records_throughput.py --rounds {args.rounds} --repeat {args.repeat} --write`  ",
@@ -179,19 +177,11 @@ def main() -> int:
         "nlp-service does more per note than the baseline: section detection, request terms, "
         "medication attributes and ICD-10-CM codes, plus the larger ConText rule set.",
         "The 2-process row's peak RSS is the parent's; each forked worker shares the parent's pages.",
-        MARK_END,
     ]
     table = "\n".join(lines)
     print(table)
     if args.write:
-        current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        if MARK_BEGIN in current:
-            head, rest = current.split(MARK_BEGIN, 1)
-            tail = rest.split(MARK_END, 1)[1]
-            current = head + table + tail
-        else:
-            current = current.rstrip() + "\n\n" + table + "\n"
-        RESULTS.write_text(current, encoding="utf-8")
+        write_section("records_throughput", table)
     return 0
 
 
