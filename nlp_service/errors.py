@@ -71,7 +71,7 @@ class Errors:
     INVALID_REQUEST = ErrorSpec("E101", 400, "Invalid request", "{summary}")
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(
         "E102", 415, "Unsupported media type",
-        "Send the request as 'application/json' (got {content_type!r}).",
+        "Send the request as 'application/json' in UTF-8 (got {content_type!r}).",
     )
     NOT_UTF8 = ErrorSpec("E103", 400, "Invalid encoding", "The {what} is not valid UTF-8: {reason}.")
     TEXT_TOO_LONG = ErrorSpec(

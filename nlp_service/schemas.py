@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 
 class Category(StrEnum):
@@ -145,8 +145,13 @@ class Term(_Model):
     """A caller-supplied term, found and asserted like the built-in lexicon."""
 
     text: TermText
-    category: Category
+    category: Category = Field(description="PROBLEM, MEDICATION, TEST_OR_PROCEDURE or ANATOMY (any case)")
     type: str | None = Field(None, max_length=50)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
 
 class AnalyzeRequest(_Model):

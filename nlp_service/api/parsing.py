@@ -24,6 +24,20 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
     return out
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """json.loads hook: an object with a repeated key is ambiguous, so it is an error."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def parse_json_body(model: type[M]) -> M:
     """Parse the request body as JSON into ``model``.
 
@@ -39,10 +53,17 @@ def parse_json_body(model: type[M]) -> M:
         body = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Errors.NOT_UTF8.error(what="request body", reason=f"invalid byte at position {exc.start}") from None
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset.replace("-", "") != "utf8":
+        raise Errors.UNSUPPORTED_MEDIA_TYPE.error(content_type=request.content_type or "")
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise Errors.INVALID_JSON.error(reason=f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise Errors.INVALID_JSON.error(reason="it is nested too deeply") from None
+    except _DuplicateKey as exc:
+        raise Errors.INVALID_JSON.error(reason=f"the key {exc.args[0]!r} appears twice in one object") from None
     if not isinstance(data, dict):
         raise Errors.INVALID_REQUEST.error(
             summary=f"The body must be a JSON object, not {type(data).__name__}.",

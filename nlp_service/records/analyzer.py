@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..config import RecordsSettings
+from ..config import RecordsSettings, format_validation_error
 from ..errors import Errors
 from ..schemas import Entity, RecordAnalysis, Section, Sentence, Term
 from ..version import __version__
@@ -18,6 +19,8 @@ from .text import char_span, compact_doc, make_nlp, source_text
 
 # C0 control characters other than tab, newline, vertical tab, form feed and carriage return
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# a lone UTF-16 surrogate ("\ud800" in JSON) is not a character: it cannot be encoded or stored
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 TermLike = Term | dict[str, Any] | tuple[str, str]
 
@@ -25,14 +28,21 @@ TermLike = Term | dict[str, Any] | tuple[str, str]
 def as_terms(terms: Iterable[TermLike] | None) -> tuple[Term, ...]:
     """Normalise request terms given as :class:`Term`, dicts or ``(text, category)`` pairs."""
     out = []
-    for t in terms or ():
-        if isinstance(t, Term):
-            out.append(t)
-        elif isinstance(t, dict):
-            out.append(Term.model_validate(t))
-        else:
-            text, category = t
-            out.append(Term(text=text, category=category))
+    for i, t in enumerate(terms or ()):
+        try:
+            if isinstance(t, Term):
+                out.append(t)
+            elif isinstance(t, dict):
+                out.append(Term.model_validate(t))
+            elif isinstance(t, tuple | list) and len(t) == 2:
+                out.append(Term(text=t[0], category=t[1]))
+            else:
+                raise TypeError("expected a Term, a {text, category} dict or a (text, category) pair")
+        except (ValidationError, TypeError) as exc:
+            message = "; ".join(format_validation_error(exc)) if isinstance(exc, ValidationError) else str(exc)
+            raise Errors.INVALID_REQUEST.error(
+                summary=f"Invalid term {i}: {message}", errors=[{"field": f"terms.{i}", "message": message}]
+            ) from None
     return tuple(out)
 
 
@@ -79,6 +89,11 @@ class RecordAnalyzer:
             raise Errors.TEXT_TOO_LONG.error(length=len(text), limit=self.settings.max_text_chars)
         if _BINARY.search(text):
             raise Errors.BINARY_TEXT.error(what="text")
+        surrogate = _SURROGATE.search(text)
+        if surrogate:
+            raise Errors.NOT_UTF8.error(
+                what="text", reason=f"lone surrogate U+{ord(surrogate.group()):04X} at offset {surrogate.start()}"
+            )
         return text
 
     def check_terms(self, terms: Iterable[TermLike] | None) -> tuple[Term, ...]:

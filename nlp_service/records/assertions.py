@@ -15,6 +15,7 @@ On top of ConText:
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import medspacy.common.medspacy_matcher as _medspacy_matcher
@@ -128,7 +129,13 @@ class _Found:
 class AssertionTagger:
     """Runs ConText over a Doc's entities and stores ``span._.nlps_assertion`` and ``span._.nlps_cues``."""
 
-    def __init__(self, nlp: Language, rules_file: str = "context_rules.json", block_tokens: int = 2000) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        rules_file: str = "context_rules.json",
+        block_tokens: int = 150,
+        max_sentence_tokens: int = 120,
+    ) -> None:
         rules = load_rules(rules_file)
         self.context = ConText(
             nlp,
@@ -140,25 +147,75 @@ class AssertionTagger:
         )
         # body parts are not asserted: "no palpable gallbladder" negates a finding, not the organ
         self.unasserted = frozenset(rules.get("unasserted_categories", ()))
+        self.prefix_cues: dict[str, tuple[str, str]] = {
+            k.lower(): tuple(v) for k, v in rules.get("entity_prefix_cues", {}).items() if k != "comment"
+        }
         self.block_tokens = block_tokens
+        self.max_sentence_tokens = max_sentence_tokens
+        # notes up to this size run in one piece; ConText compares every cue with every entity in
+        # a piece, so longer notes run in blocks of ``block_tokens``
+        self.direct_tokens = max(block_tokens, 1500)
         sections = load_rules("sections.json")
         self.section_assertions: dict[str, dict] = dict(
             sections.get("section_assertions", {}).get("categories", {})
         )
 
-    def _blocks(self, doc: Doc) -> list[Span]:
-        """Runs of whole sentences, about ``block_tokens`` long, that contain entities."""
-        blocks: list[Span] = []
-        start = None
+    def _scope_units(self, doc: Doc) -> list[tuple[int, int]]:
+        """Sentences as ConText scopes, long ones cut at punctuation (``max_sentence_tokens``).
+
+        A cue's scope never crosses a sentence. A 20,000-token "sentence" (a note without full
+        stops) would make ConText compare every cue with every entity in it; cutting it at commas
+        and semicolons bounds that work and matches how far a cue really reaches.
+        """
+        units: list[tuple[int, int]] = []
+        limit = self.max_sentence_tokens
         for sent in doc.sents:
-            if start is None:
-                start = sent.start
-            if sent.end - start >= self.block_tokens:
-                blocks.append(doc[start : sent.end])
-                start = None
-        if start is not None:
-            blocks.append(doc[start : len(doc)])
+            start = sent.start
+            while sent.end - start > limit:
+                cut = None
+                for i in range(start + limit // 2, min(sent.end, start + limit)):
+                    if doc[i].text in {",", ";", ":"}:
+                        cut = i + 1
+                cut = cut or start + limit
+                units.append((start, cut))
+                start = cut
+            units.append((start, sent.end))
+        return units
+
+    def _blocks(self, units: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+        """Consecutive scope units grouped into blocks of about ``block_tokens`` tokens."""
+        blocks: list[list[tuple[int, int]]] = []
+        current: list[tuple[int, int]] = []
+        for unit in units:
+            current.append(unit)
+            if unit[1] - current[0][0] >= self.block_tokens:
+                blocks.append(current)
+                current = []
+        if current:
+            blocks.append(current)
         return blocks
+
+    @staticmethod
+    def _block_doc(doc: Doc, block: list[tuple[int, int]], ents: list[Span]) -> Doc:
+        """A new Doc of the block's tokens and entities whose sentences are the block's scope units.
+
+        Built from words rather than ``Span.as_doc``, which walks the whole parent Doc each time.
+        """
+        start, end = block[0][0], block[-1][1]
+        tokens = doc[start:end]
+        unit_starts = {unit_start - start for unit_start, _ in block}
+        iob = ["O"] * len(tokens)
+        for ent in ents:
+            iob[ent.start - start] = f"B-{ent.label_}"
+            for i in range(ent.start - start + 1, ent.end - start):
+                iob[i] = f"I-{ent.label_}"
+        return Doc(
+            doc.vocab,
+            words=[t.text for t in tokens],
+            spaces=[bool(t.whitespace_) for t in tokens],
+            sent_starts=[i in unit_starts for i in range(len(tokens))],
+            ents=iob,
+        )
 
     def _modifiers(self, doc: Doc) -> dict[tuple[int, int], list[tuple[str, _Found]]]:
         """For each entity, by its token range in ``doc``: the (axis, found) pairs from ConText."""
@@ -166,14 +223,24 @@ class AssertionTagger:
         if not doc.ents:
             return per_entity
         text = source_text(doc)
-        blocks = [doc[0 : len(doc)]] if len(doc) <= self.block_tokens else self._blocks(doc)
-        for block in blocks:
-            if not any(e.start >= block.start and e.end <= block.end for e in doc.ents):
-                continue
-            sub = doc if len(blocks) == 1 else block.as_doc()
-            shift = block.start  # token offset of ``sub`` in ``doc``
+        units = self._scope_units(doc)
+        short = all(end - start <= self.max_sentence_tokens for start, end in units)
+        if len(doc) <= self.direct_tokens and short:
+            plan = [(doc, 0)]  # the common case: run ConText on the note itself
+        else:
+            ents = list(doc.ents)
+            ent_starts = [e.start for e in ents]
+            plan = []
+            for block in self._blocks(units):
+                lo = bisect.bisect_left(ent_starts, block[0][0])
+                hi = bisect.bisect_left(ent_starts, block[-1][1])
+                inside = [e for e in ents[lo:hi] if e.end <= block[-1][1]]
+                if inside:
+                    plan.append((self._block_doc(doc, block, inside), block[0][0]))
+        for sub, shift in plan:  # ``shift``: token offset of ``sub`` in ``doc``
             self.context(sub)
             sub_ents = sub.ents
+            sub_text = sub.text  # Doc.text is rebuilt on every access
             for ent in sub_ents:
                 found: list[tuple[str, _Found]] = []
                 per_entity[(ent.start + shift, ent.end + shift)] = found
@@ -184,7 +251,7 @@ class AssertionTagger:
                     if mapped is None:
                         continue
                     m_start, m_end = mod.modifier_span
-                    if _parenthesis_blocks(sub.text, sub[m_start:m_end], ent, sub_ents):
+                    if _parenthesis_blocks(sub_text, sub[m_start:m_end], ent, sub_ents):
                         continue
                     distance = max(ent.start - m_end, m_start - ent.end, 0)
                     metadata = mod.rule.metadata or {}
@@ -199,6 +266,22 @@ class AssertionTagger:
                         found.append((axis, _Found(value, distance, cue)))
         return per_entity
 
+    def _prefix_cues(self, doc: Doc, ent: Span, text: str) -> list[tuple[str, _Found]]:
+        """Values set by the words that open the entity itself ("prior MI")."""
+        out = []
+        for n in (3, 2, 1):
+            if len(ent) <= n:
+                continue
+            words = " ".join(t.lower_ for t in ent[:n])
+            if words in self.prefix_cues:
+                axis, value = self.prefix_cues[words]
+                begin, end = char_span(doc, ent.start, ent.start + n)
+                cue = Cue(text=text[begin:end], begin=begin, end=end, axis=axis, value=value,
+                          rule=f"prefix.{words.replace(' ', '_')}")
+                out.append((axis, _Found(value, 0, cue)))
+                break
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         per_entity = self._modifiers(doc)
         text = source_text(doc)
@@ -206,6 +289,8 @@ class AssertionTagger:
         si = 0
         for ent in doc.ents:
             found = per_entity.get((ent.start, ent.end), [])
+            if ent.label_ not in self.unasserted:
+                found = found + self._prefix_cues(doc, ent, text)
             best: dict[str, _Found] = {}
             for axis, f in found:
                 if axis not in best or f.distance < best[axis].distance:

@@ -84,8 +84,12 @@ def register_factories() -> None:
     def concepts(nlp: Language, name: str, lexicons: list[str]) -> ConceptMatcher:
         return ConceptMatcher(nlp, lexicons)
 
-    def assertions(nlp: Language, name: str, rules_file: str, block_tokens: int) -> AssertionTagger:
-        return AssertionTagger(nlp, rules_file=rules_file, block_tokens=block_tokens)
+    def assertions(
+        nlp: Language, name: str, rules_file: str, block_tokens: int, max_sentence_tokens: int
+    ) -> AssertionTagger:
+        return AssertionTagger(
+            nlp, rules_file=rules_file, block_tokens=block_tokens, max_sentence_tokens=max_sentence_tokens
+        )
 
     def medication_attributes(nlp: Language, name: str) -> MedicationAttributes:
         return MedicationAttributes()
@@ -102,7 +106,7 @@ def register_factories() -> None:
     )
     Language.factory(
         "nlp_service_assertions_v1",
-        default_config={"rules_file": "context_rules.json", "block_tokens": 2000},
+        default_config={"rules_file": "context_rules.json", "block_tokens": 150, "max_sentence_tokens": 120},
         func=assertions,
     )
     Language.factory("nlp_service_medication_attributes_v1", func=medication_attributes)

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 
 from ..resources import load_lexicon, load_rules
 from ..schemas import Term
-from .text import source_text, token_range
+from .text import sentence_index, source_text, token_range
 
 REQUEST_PRIORITY = 2
 LEXICON_PRIORITY = 1
@@ -63,6 +63,7 @@ class ConceptMatcher:
         self.concepts: list[dict] = []
         self._by_key: dict[int, int] = {}
         self._cs_ambiguous: set[int] = set()  # case-sensitive keys that are also English words
+        self._cs_keys: set[int] = set()  # every case-sensitive key
         self._norm = PhraseMatcher(nlp.vocab, attr="NORM")
         self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._upper_ambiguous_terms = frozenset(load_rules("concept_filters.json")["ambiguous_in_upper_case"])
@@ -109,6 +110,7 @@ class ConceptMatcher:
             cs_key = f"{key}:cs"
             cs_id = nlp.vocab.strings.add(cs_key)
             self._by_key[cs_id] = index
+            self._cs_keys.add(cs_id)
             if any(t.lower() in STOP_WORDS or t.upper() in self._upper_ambiguous_terms for t in cs):
                 self._cs_ambiguous.add(cs_id)
             self._orth.add(cs_key, list(nlp.tokenizer.pipe(cs)))
@@ -116,10 +118,18 @@ class ConceptMatcher:
     # -- candidates -------------------------------------------------------------------------
     def _lexicon_candidates(self, doc: Doc) -> list[Candidate]:
         out = []
+        upper: dict[int, float] = {}  # sentence start -> share of capitals, computed on demand
         for matcher in (self._norm, self._orth):
             for key_id, start, end in matcher(doc):
-                if key_id in self._cs_ambiguous and _upper_ratio(doc[start].sent.text) > 0.8:
-                    continue  # "ALL", "AS" in an upper-case line are words, not diagnoses
+                if key_id in self._cs_ambiguous:
+                    starts, ends = sentence_index(doc)
+                    s0 = int(starts[start])
+                    if s0 not in upper:
+                        upper[s0] = _upper_ratio(doc[s0 : int(ends[start])].text)
+                    if upper[s0] > 0.8:
+                        continue  # "ALL", "AS" in an upper-case line are words, not diagnoses
+                if key_id in self._cs_keys and end < len(doc) and doc[end].text == ":":
+                    continue  # "MS:", "PE:" label a line; they are not "multiple sclerosis"
                 concept = self.concepts[self._by_key[key_id]]
                 out.append(Candidate(start, end, LEXICON_PRIORITY, concept))
         for key_id, start, _end in self._patterns(doc):

@@ -56,8 +56,9 @@ class SentenceRules:
         if not m:
             return False
         word = m.group(1).lower().rstrip(".")
-        if len(word) == 1 and word.isalpha():
-            return True  # initials: "J. Smith"
+        before = text[m.start() - 1] if m.start() > 0 else " "
+        if len(word) == 1 and word.isalpha() and (before.isspace() or before in "(\"'"):
+            return True  # initials: "J. Smith" (not the "V" of "N/V." or the "h" of "q6h.")
         return word in self.abbreviations or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
 
     def _line_continues(self, line: str, next_line: str) -> bool:

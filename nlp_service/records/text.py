@@ -108,3 +108,20 @@ def token_range(doc: Doc, begin: int, end: int) -> tuple[int, int]:
     first = int(np.searchsorted(ends, begin, side="right"))
     last = int(np.searchsorted(starts, end, side="left"))
     return first, max(first, last)
+
+
+def sentence_index(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    """Per token, the start and end token of its sentence (computed once per Doc, then cached).
+
+    spaCy's ``Token.sent`` walks the sentence on every call; on a long sentence with many
+    entities that becomes quadratic, so components use this table instead.
+    """
+    cached = doc.user_data.get("nlps_sentences")
+    if cached is None:
+        starts = np.zeros(len(doc), dtype=np.int64)
+        ends = np.zeros(len(doc), dtype=np.int64)
+        for sent in doc.sents:
+            starts[sent.start : sent.end] = sent.start
+            ends[sent.start : sent.end] = sent.end
+        cached = doc.user_data["nlps_sentences"] = (starts, ends)
+    return cached
