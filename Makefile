@@ -17,7 +17,7 @@ dev: $(BIN)/python
 
 ## make run: install, check the shipped resources, serve on 127.0.0.1:8080
 run: install
-	$(BIN)/nlp-service components > /dev/null
+	$(BIN)/nlp-service check
 	$(BIN)/nlp-service serve --host 127.0.0.1 --port 8080
 
 ## make test: install dev dependencies, lint (code and Dockerfile), run the whole test suite

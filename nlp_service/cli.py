@@ -26,6 +26,8 @@ def _read_text(source: str) -> str:
         what = "standard input"
     else:
         path = Path(source)
+        if path.is_dir():
+            raise Errors.NOT_A_FILE.error(path=source)
         if not path.is_file():
             raise Errors.INPUT_NOT_FOUND.error(path=source)
         raw = path.read_bytes()
@@ -95,6 +97,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Load everything the service needs and verify the shipped resources; exit 1 on a problem."""
+    from . import load
+    from .resources import verify_lexicons
+
+    problems = verify_lexicons()
+    analyzer = load(args.config)
+    result = analyzer.analyze("Denies chest pain. H/o HTN on metoprolol 25 mg PO BID.")
+    found = {(e.text, e.assertion.certainty.value, e.assertion.temporality.value) for e in result.entities}
+    expected = {("chest pain", "negated", "current"), ("HTN", "positive", "historical")}
+    if not expected <= found:
+        problems.append(f"smoke test: expected {sorted(expected)}, got {sorted(found)}")
+    report = {"ok": not problems, "problems": problems, "components": list(analyzer.settings.pipeline)}
+    _emit(report, compact=False)
+    return EXIT_OK if not problems else EXIT_FAILURE
+
+
 def cmd_components(args: argparse.Namespace) -> int:
     from .records.components import COMPONENTS
 
@@ -133,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("check", help="load the models and resources, verify them, run a smoke test")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("components", help="list the registered pipeline components")
     p.set_defaults(func=cmd_components)

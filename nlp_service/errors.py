@@ -103,6 +103,7 @@ class Errors:
     # E4xx: local input (CLI, files)
     INPUT_NOT_FOUND = ErrorSpec("E400", 400, "Input not found", "No such file: {path}.")
     GOLD_INVALID = ErrorSpec("E401", 400, "Invalid gold data", "{path}: {reason}")
+    NOT_A_FILE = ErrorSpec("E402", 400, "Not a file", "{path} is a directory; give a file, or - for standard input.")
     # E5xx: server faults
     INTERNAL = ErrorSpec(
         "E500", 500, "Internal error",

@@ -51,6 +51,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "loglevel": service.log_level.lower(),
         "accesslog": None,  # our own JSON access log carries no content
         "errorlog": "-",
+        "control_socket_disable": True,  # no control socket under $HOME
     }
 
 

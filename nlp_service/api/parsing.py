@@ -48,14 +48,14 @@ def parse_json_body(model: type[M]) -> M:
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise Errors.UNSUPPORTED_MEDIA_TYPE.error(content_type=request.content_type or "")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset.replace("-", "") != "utf8":
+        raise Errors.UNSUPPORTED_MEDIA_TYPE.error(content_type=request.content_type or "")
     raw = request.get_data(cache=False)
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Errors.NOT_UTF8.error(what="request body", reason=f"invalid byte at position {exc.start}") from None
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
-    if charset.replace("-", "") != "utf8":
-        raise Errors.UNSUPPORTED_MEDIA_TYPE.error(content_type=request.content_type or "")
     try:
         data = json.loads(body, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:

@@ -28,7 +28,9 @@ def init_app(app: Flask) -> None:
             "request",
             extra={
                 "request_id": g.get("request_id", "-"), "method": request.method,
-                "path": request.path, "status": response.status_code,
+                # the route, not the raw path: a path can carry anything a client put in it
+                "path": request.url_rule.rule if request.url_rule else "(no route)",
+                "status": response.status_code,
                 "duration_ms": round(duration, 2), "bytes": request.content_length or 0,
             },
         )

@@ -110,5 +110,7 @@ def register_factories() -> None:
         func=assertions,
     )
     Language.factory("nlp_service_medication_attributes_v1", func=medication_attributes)
-    Language.factory("nlp_service_icd10cm_lexicon_v1", default_config={"max_codes": 5}, func=icd10cm_lexicon)
+    # one code: the concept's primary code; its other codes are laterality or subtype variants the
+    # text rarely supports ("breast cancer" is not "right breast cancer")
+    Language.factory("nlp_service_icd10cm_lexicon_v1", default_config={"max_codes": 1}, func=icd10cm_lexicon)
     _REGISTERED = True

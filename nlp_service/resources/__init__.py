@@ -5,6 +5,7 @@ Everything here is data, not code; loaders return plain Python values and never 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -66,3 +67,19 @@ def load_lexicon(name: str) -> tuple[dict[str, Any], ...]:
 def available_lexicons() -> list[str]:
     """Names of the built lexicons shipped with the package."""
     return sorted(p.stem for p in LEXICON_DIR.glob("*.jsonl"))
+
+
+def verify_lexicons() -> list[str]:
+    """Problems with the built lexicons: missing files or files that differ from MANIFEST.json."""
+    manifest_path = LEXICON_DIR / "MANIFEST.json"
+    if not manifest_path.is_file():
+        return [f"{manifest_path} is missing; run `make lexicons`"]
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    problems = []
+    for name, info in manifest["lexicons"].items():
+        path = lexicon_path(name)
+        if not path.is_file():
+            problems.append(f"lexicon {name!r} is missing ({path})")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != info["sha256"]:
+            problems.append(f"lexicon {name!r} differs from MANIFEST.json; rebuild with `make lexicons`")
+    return problems

@@ -92,11 +92,20 @@ def clean_icd_term(term: str, seed: dict) -> str | None:
     return t
 
 
+def icd10cm_release() -> str:
+    """The ICD-10-CM release that simple-icd-10-cm ships, from its data file names and version."""
+    from importlib import resources as ir
+    from importlib.metadata import version
+
+    files = sorted(p.name for p in ir.files("simple_icd_10_cm.data").iterdir() if p.name.endswith((".txt", ".xml")))
+    return f"simple-icd-10-cm {version('simple-icd-10-cm')}: " + ", ".join(files)
+
+
 def seed_icd10cm(seed: dict) -> tuple[list[dict], str]:
     """Problem concepts from ICD-10-CM: one per cleaned term, with its most fitting code."""
     import simple_icd_10_cm as cm
 
-    version = getattr(cm, "_all_codes_package_file_name", "unknown")
+    version = icd10cm_release()
     keep = [tuple(r) for r in seed["keep_code_ranges"]]
     symptom_ranges = [tuple(r) for r in seed["symptom_ranges"]]
     sign_ranges = [tuple(r) for r in seed["sign_ranges"]]

@@ -103,3 +103,23 @@ def test_api_unexpected_errors_are_500_without_content(app, client, monkeypatch,
     body = resp.get_json()
     assert body["code"] == "E500"
     assert "secret" not in json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        (b'{"text": "fever \\ud800 cough"}', "application/json", 400, "E103"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "E100"),
+        (b'{"text": "a", "text": "b"}', "application/json", 400, "E100"),
+        ('{"text": "caf\u00e9"}'.encode("latin-1"), "application/json; charset=latin-1", 415, "E102"),
+    ],
+)
+def test_api_malformed_unicode_and_json_are_client_errors(live_server, body, content_type, status, code):
+    got_status, _, data = post(live_server, "/v1/records/analyze", body, content_type)
+    assert (got_status, data["code"]) == (status, code)
+
+
+def test_api_term_category_is_case_insensitive(client):
+    resp = client.post("/v1/records/analyze", json={"text": "zebra rash", "terms": [{"text": "zebra rash", "category": "problem"}]})
+    assert resp.status_code == 200
+    assert resp.get_json()["entities"][0]["category"] == "PROBLEM"

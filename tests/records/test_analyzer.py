@@ -182,3 +182,43 @@ def test_analyzer_whitespace_runs_and_wrapped_lines(analyzer, text, entity, cert
     assert (hit.assertion.certainty.value, hit.assertion.subject.value) == (certainty, subject)
     for cue in hit.cues:
         assert text[cue.begin : cue.end] == cue.text
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [[("x", "NOT_A_CATEGORY")], [("only-one",)], ["just a string"], [{"text": "", "category": "PROBLEM"}]],
+)
+def test_analyzer_bad_terms_are_service_errors(analyzer, terms):
+    with pytest.raises(ServiceError) as info:
+        analyzer.analyze("text", terms)
+    assert info.value.code == "E101" and info.value.errors[0]["field"] == "terms.0"
+
+
+def test_analyzer_long_unpunctuated_note_keeps_local_scope(analyzer):
+    # no full stops at all: scopes are cut into clauses, so a cue cannot reach 20,000 tokens
+    text = ("no fever cough rash " * 5000)[:100_000]
+    result = analyzer.analyze(text)
+    assert len(result.entities) > 10_000
+    assert all(e.assertion.certainty.value == "negated" for e in result.entities if e.text == "fever")
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "attributes"),
+    [
+        ("Give IV vancomycin 1 g q12h and IV cefepime 2 g q8h", "cefepime", [("ROUTE", "IV"), ("STRENGTH", "2 g"), ("FREQUENCY", "q8h")]),
+        ("Continue prednisone 40 mg daily and nebulized ipratropium q6h", "prednisone", [("STRENGTH", "40 mg"), ("FREQUENCY", "daily")]),
+        ("Albuterol 2.5 mg/3 mL neb q4h", "Albuterol", [("STRENGTH", "2.5 mg/3 mL"), ("FORM", "neb"), ("FREQUENCY", "q4h")]),
+    ],
+)
+def test_analyzer_attributes_before_and_after_the_drug(analyzer, text, entity, attributes):
+    med = next(e for e in analyzer.analyze(text).entities if e.text == entity)
+    assert [(a.type.value, a.text) for a in med.attributes] == attributes
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [("Abdomen soft, non-tender, non-distended.", "tender"), ("Neuro: MS intact.", "MS"),
+     ("MS: alert and oriented.", "MS"), ("On PE, abdomen is soft.", "PE")],
+)
+def test_analyzer_normal_exam_words_and_labels_are_not_findings(analyzer, text, absent):
+    assert absent not in [e.text for e in analyzer.analyze(text).entities]
