@@ -54,12 +54,13 @@ def main() -> int:
         "Strict: same span and category. Lenient: overlapping span, same category. Assertion F1 is "
         "over the entities both sides found (lenient match).",
         "",
-        "| measure | target | dev | test (held out) | all |",
-        "|---|---:|---:|---:|---:|",
+        "| measure | target | dev | test (held out) | all | met on all | met on test |",
+        "|---|---:|---:|---:|---:|:---:|:---:|",
     ]
     for name, get, target in TARGETS:
         cells = [f"{get(reports[s]):.3f}" for s in ("dev", "test", "all")]
-        lines.append(f"| {name} | {f'>= {target:.2f}' if target else ''} | " + " | ".join(cells) + " |")
+        met = [("yes" if get(reports[s]) >= target else "**no**") if target else "" for s in ("all", "test")]
+        lines.append(f"| {name} | {f'>= {target:.2f}' if target else ''} | " + " | ".join(cells + met) + " |")
     lines += ["", "Entities by category (all notes):", "",
               "| category | strict P | strict R | strict F1 | lenient F1 | gold |", "|---|---:|---:|---:|---:|---:|"]
     for cat in (*CATEGORIES, "overall"):
