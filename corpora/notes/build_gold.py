@@ -64,8 +64,8 @@ class SourceError(ValueError):
     """A problem in one note source, with its file and line."""
 
 
-def parse_source(path: Path) -> dict:
-    """Parse one ``.note`` file into plain text and standoff annotations."""
+def parse_source(path: Path, note_types: set[str] | frozenset[str] = NOTE_TYPES) -> dict:
+    """Parse one source file into plain text and standoff annotations."""
     raw = path.read_text(encoding="utf-8")
     if "\n---\n" not in raw:
         raise SourceError(f"{path.name}: missing the '---' line after the header")
@@ -78,7 +78,7 @@ def parse_source(path: Path) -> dict:
     for key in ("id", "type"):
         if key not in meta:
             raise SourceError(f"{path.name}: header lacks '{key}:'")
-    if meta["type"] not in NOTE_TYPES:
+    if meta["type"] not in note_types:
         raise SourceError(f"{path.name}: unknown type {meta['type']!r}")
 
     out: list[str] = []
