@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .config import RecordsSettings
+    from .config import PhiSettings, RecordsSettings
+    from .phi import PhiService
     from .records import RecordAnalyzer
 
 _LOCK = threading.Lock()
 _ANALYZERS: dict[str, RecordAnalyzer] = {}
+_PHI: dict[str, PhiService] = {}
 
 
 def load(config: str | None = None, **overrides: Any) -> RecordAnalyzer:
@@ -49,4 +51,22 @@ def record_analyzer(settings: RecordsSettings) -> RecordAnalyzer:
         return _ANALYZERS[key]
 
 
-__all__ = ["load", "record_analyzer", "__version__"]
+def load_phi(config: str | None = None, **overrides: Any) -> PhiService:
+    """Return the process-wide PHI service (detection and de-identification) for these settings."""
+    from .config import load_settings
+
+    return phi_service(load_settings(config, overrides=overrides or None).phi)
+
+
+def phi_service(settings: PhiSettings) -> PhiService:
+    """The process-wide PHI service for these settings (built once, then shared)."""
+    from .phi import PhiService
+
+    key = settings.model_dump_json()
+    with _LOCK:
+        if key not in _PHI:
+            _PHI[key] = PhiService(settings)
+        return _PHI[key]
+
+
+__all__ = ["load", "load_phi", "record_analyzer", "phi_service", "__version__"]

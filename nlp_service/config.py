@@ -46,11 +46,24 @@ class RecordsSettings(_Section):
     lexicons: tuple[str, ...]
 
 
+class PhiSettings(_Section):
+    """PHI detection and de-identification."""
+
+    recognizers: tuple[str, ...]
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    default_operator: str = "mask"
+    max_text_chars: int = Field(100_000, ge=1, le=5_000_000)
+    # keyed hashing, surrogates and date offsets use this secret; keep it out of config files
+    secret: str = Field("", repr=False)
+    secret_file: str = "var/phi_secret.key"
+
+
 class Settings(_Section):
     """All settings."""
 
     service: ServiceSettings = ServiceSettings()
     records: RecordsSettings
+    phi: PhiSettings
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -86,6 +86,12 @@ class Errors:
         "E106", 400, "Binary content",
         "The {what} looks binary (it contains NUL or other control bytes), not text.",
     )
+    UNKNOWN_OPERATOR = ErrorSpec(
+        "E108", 400, "Unknown operator", "Unknown de-identification operator {name!r}; choose one of: {choices}."
+    )
+    UNKNOWN_PHI_TYPE = ErrorSpec(
+        "E109", 400, "Unknown PHI type", "Unknown PHI type {name!r} in 'operators'; types are: {choices}."
+    )
     TOO_MANY_TERMS = ErrorSpec(
         "E107", 400, "Too many terms", "The request has {count} terms; the limit is {limit}."
     )
@@ -110,6 +116,10 @@ class Errors:
         "An unexpected error occurred; it has been logged with request id {request_id}.",
     )
     NOT_READY = ErrorSpec("E501", 503, "Not ready", "The service is still loading its models.")
+    PHI_DETECTION_FAILED = ErrorSpec(
+        "E502", 500, "PHI detection failed",
+        "PHI recognizer {recognizer} failed; no text was returned, so no PHI can leak.",
+    )
 
     @classmethod
     def all(cls) -> list[ErrorSpec]:

@@ -50,6 +50,20 @@ class AttributeType(StrEnum):
     FORM = "FORM"
 
 
+class PhiType(StrEnum):
+    """The HIPAA Safe Harbor identifier groups that occur in clinical text."""
+
+    NAME = "NAME"
+    DATE = "DATE"
+    AGE = "AGE"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    ID = "ID"
+    URL = "URL"
+    LOCATION = "LOCATION"
+    ORGANIZATION = "ORGANIZATION"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -128,6 +142,27 @@ class Sentence(Span):
     """A sentence, list item or header line."""
 
 
+class PhiFinding(_Model):
+    """An identifier found in the text. ``text`` (the original value) is only filled on request."""
+
+    type: PhiType
+    begin: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: float = Field(ge=0.0, le=1.0)
+    recognizer: str = Field(description="versioned name of the recognizer that found it")
+    explanation: str = ""
+    text: str | None = Field(None, description="the original value; only with return_originals")
+
+
+class Replacement(PhiFinding):
+    """A finding and what replaced it; ``new_begin``/``new_end`` are offsets in the new text."""
+
+    operator: str
+    replacement: str
+    new_begin: int = Field(ge=0)
+    new_end: int = Field(ge=0)
+
+
 class RecordAnalysis(_Model):
     """Everything record analysis finds in one note."""
 
@@ -135,6 +170,7 @@ class RecordAnalysis(_Model):
     sections: list[Section] = []
     sentences: list[Sentence] = []
     entities: list[Entity] = []
+    phi: list[PhiFinding] | None = Field(None, description="PHI findings, when include_phi was asked")
     version: str = Field(description="nlp-service version that produced the result")
 
 
@@ -159,3 +195,29 @@ class AnalyzeRequest(_Model):
 
     text: str
     terms: list[Term] = []
+    include_phi: bool = Field(False, description="also return PHI findings (no values)")
+
+
+OperatorName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class DeidentifyRequest(_Model):
+    """Body of ``POST /v1/deidentify``."""
+
+    text: str
+    operator: OperatorName = Field("mask", description="redact, mask, surrogate, hash or shift_dates")
+    operators: dict[str, OperatorName] = Field({}, description="per-type operators, e.g. {'DATE': 'shift_dates'}")
+    patient_key: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="keeps surrogates and date shifts consistent across this patient's documents",
+    )
+    return_originals: bool = Field(False, description="include the original values in the findings")
+
+
+class DeidentifyResult(_Model):
+    """The de-identified text and every span that was replaced."""
+
+    text: str
+    operator: str
+    findings: list[Replacement] = []
+    version: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -13,14 +12,10 @@ from spacy.tokens import Doc
 from ..config import RecordsSettings, format_validation_error
 from ..errors import Errors
 from ..schemas import Entity, RecordAnalysis, Section, Sentence, Term
+from ..validation import check_text
 from ..version import __version__
 from .components import register_factories
 from .text import char_span, compact_doc, make_nlp, source_text
-
-# C0 control characters other than tab, newline, vertical tab, form feed and carriage return
-_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
-# a lone UTF-16 surrogate ("\ud800" in JSON) is not a character: it cannot be encoded or stored
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 TermLike = Term | dict[str, Any] | tuple[str, str]
 
@@ -75,26 +70,8 @@ class RecordAnalyzer:
 
     # -- input checks -------------------------------------------------------------------------
     def check_text(self, text: Any) -> str:
-        """Validate one note: a str, not binary, within ``max_text_chars``.
-
-        Raises:
-            ServiceError: E101 (not a string), E106 (binary), E104 (too long, 413).
-        """
-        if not isinstance(text, str):
-            raise Errors.INVALID_REQUEST.error(
-                summary=f"'text' must be a string, not {type(text).__name__}.",
-                errors=[{"field": "text", "message": "must be a string"}],
-            )
-        if len(text) > self.settings.max_text_chars:
-            raise Errors.TEXT_TOO_LONG.error(length=len(text), limit=self.settings.max_text_chars)
-        if _BINARY.search(text):
-            raise Errors.BINARY_TEXT.error(what="text")
-        surrogate = _SURROGATE.search(text)
-        if surrogate:
-            raise Errors.NOT_UTF8.error(
-                what="text", reason=f"lone surrogate U+{ord(surrogate.group()):04X} at offset {surrogate.start()}"
-            )
-        return text
+        """Validate one note (see :func:`nlp_service.validation.check_text`)."""
+        return check_text(text, self.settings.max_text_chars)
 
     def check_terms(self, terms: Iterable[TermLike] | None) -> tuple[Term, ...]:
         """Validate request terms (count limit, schema)."""

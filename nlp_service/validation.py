@@ -1,0 +1,37 @@
+"""Input checks shared by every service: a note must be text, within the size limit, not binary."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import Errors
+
+# C0 control characters other than tab, newline, vertical tab, form feed and carriage return
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# a lone UTF-16 surrogate ("\ud800" in JSON) is not a character: it cannot be encoded or stored
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def check_text(text: Any, limit: int, field: str = "text") -> str:
+    """Validate one note.
+
+    Raises:
+        ServiceError: E101 (not a string), E104 (over ``limit`` characters, 413), E106 (binary),
+            E103 (lone surrogates).
+    """
+    if not isinstance(text, str):
+        raise Errors.INVALID_REQUEST.error(
+            summary=f"'{field}' must be a string, not {type(text).__name__}.",
+            errors=[{"field": field, "message": "must be a string"}],
+        )
+    if len(text) > limit:
+        raise Errors.TEXT_TOO_LONG.error(length=len(text), limit=limit)
+    if _BINARY.search(text):
+        raise Errors.BINARY_TEXT.error(what=field)
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        raise Errors.NOT_UTF8.error(
+            what=field, reason=f"lone surrogate U+{ord(surrogate.group()):04X} at offset {surrogate.start()}"
+        )
+    return text
