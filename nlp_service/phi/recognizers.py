@@ -208,9 +208,8 @@ class DateRecognizer(Recognizer):
         word = m.group().rstrip(".")
         if len(word) <= 4 and not word[0].isupper():
             return True  # "sat" is saturation, "sun" exposure
-        if re.match(r"\s*(?:\d|%|/)", text[m.end():]) or text[max(0, m.start() - 1) : m.start()] == "/":
-            return True  # "SAT 97%", "Mon/Fri" dosing days
-        return False
+        # "SAT 97%", "Mon/Fri" dosing days
+        return bool(re.match(r"\s*(?:\d|%|/)", text[m.end():])) or text[max(0, m.start() - 1) : m.start()] == "/"
 
 
 # -- ages are done; names --------------------------------------------------------------------------
