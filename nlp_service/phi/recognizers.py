@@ -167,7 +167,7 @@ class DateRecognizer(Recognizer):
         ]
         self.forms = [(label, re.compile(pattern + TIME, re.IGNORECASE), score) for label, pattern, score in forms]
         self.partial = re.compile(r"(?<![\w/.,:])(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?![\w/]|\.\d)" + TIME, re.IGNORECASE)
-        self.fraction = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['fraction_context'])})\W{{0,3}}$|(?:\d|->|=)\s*$")
+        self.fraction = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['fraction_context'])})\W{{0,3}}$|(?:->|=)\s*$")
         self.date_cue = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['date_context'])})\W{{0,3}}$")
         self.fraction_after = re.compile(
             r"\s*(?:ths?\b|of\b|strength|power|throughout|bilat|b/l|in all|x\s?4|ue\b|le\b|ppd|pack|tab|cap|pill|"
@@ -189,15 +189,20 @@ class DateRecognizer(Recognizer):
                 if label == "month-day" and m.group().lower().startswith("may ") and not m.group()[0].isupper():
                     continue  # "may 2" in running text
                 out.append(self.finding(PhiType.DATE, m.start(), m.end(), score, label))
-        for m in self.partial.finditer(ctx.text):
+        partials = list(self.partial.finditer(ctx.text))
+        for i, m in enumerate(partials):
             before = ctx.before(m.start(), 25)
-            cue = bool(self.date_cue.search(before)) or bool(re.search(r"\b(?:cx|bcx|ucx)\s*$|\d\s*-\s*$", before))
-            if not cue:
-                if self.fraction.search(before) or self.fraction_after.match(ctx.text, m.end()):
-                    continue  # "pain 3/10", "4/5 strength", "1/2 ppd", "recalls 2/3"
-                if m.group(2) == "10" or m.group().startswith("2/2"):
-                    continue  # "7/10" is a pain score, "2/2" is "due to"
-            out.append(self.finding(PhiType.DATE, m.start(), m.end(), 0.8 if cue else 0.65, "month/day"))
+            cue = (bool(self.date_cue.search(before)) or bool(re.search(r"\b(?:cx|bcx|ucx)\s*$|\d\s*-\s*$", before))
+                   or ctx.text[m.end() : m.end() + 1] == ":")
+            # a run of dates in a table or range ("9/10  9/11  9/12", "6/14-6/17")
+            neighbour = any(0 <= o.start() - m.end() <= 4 or 0 <= m.start() - o.end() <= 4
+                            for o in partials[max(0, i - 1) : i + 2] if o is not m)
+            month, day = int(m.group(1)), int(m.group(2))
+            fraction_like = day in {2, 3, 4, 5, 6, 10} and month <= day  # 7/10, 4/5, 2/6, 1/2, 2/3, 2/2
+            fraction = fraction_like or self.fraction.search(before) or self.fraction_after.match(ctx.text, m.end())
+            if fraction and not (cue or neighbour):
+                continue  # "pain 3/10", "4/5 strength", "1/2 ppd", "recalls 2/3", "2/2 sepsis"
+            out.append(self.finding(PhiType.DATE, m.start(), m.end(), 0.8 if cue or neighbour else 0.65, "month/day"))
         for m in self.bare_month.finditer(ctx.text):
             group = 1 if m.group(1) else 2
             out.append(self.finding(PhiType.DATE, m.start(group), m.end(group), 0.6, "month name"))
@@ -266,14 +271,19 @@ class NameRecognizer(Recognizer):
         self.particles = frozenset(r["name_particles"])
         titles = _alternation(r["name_titles"])
         labels = _alternation(r["name_labels"])
+        colon_labels = _alternation(r["name_labels_colon"])
+        self.not_initials = frozenset(r["not_initials"])
         creds = _alternation(r["credentials"])
-        word = r"(?:[A-Z][A-Za-z'\u2019]*(?:-[A-Z][A-Za-z'\u2019]*)?|(?:O'|Mc|Mac|D')[A-Z][a-z]+|[A-Z]\.?)"
+        word = r"(?:[A-Z]\.|[A-Z][A-Za-z'\u2019]*(?:-[A-Z][A-Za-z'\u2019]*)?|(?:O'|Mc|Mac|D')[A-Z][a-z]+)"
         particle = rf"(?:(?:{_alternation(sorted(self.particles))})\s+)"
         chain = rf"{word}(?:(?:\s+|,\s*){particle}?{word}){{0,3}}"
         # cue words match in any case; the name itself must be capitalised
         self.after_title = re.compile(rf"(?<![\w])((?i:{titles}))\.?[ \t]+({chain})")
-        self.after_label = re.compile(rf"(?<![\w])(?i:{labels})(?![\w])[ \t]*[:,(]?[ \t]*({chain})")
-        self.before_cred = re.compile(rf"(?<![\w])({chain})[ \t]*,?[ \t]+(?i:{creds})(?![\w])")
+        self.after_label = re.compile(rf"(?<![\w])(?i:{labels})(?![\w])[ \t]*[,(]?[ \t]*({chain})")
+        self.after_field = re.compile(rf"(?<![\w])(?i:{colon_labels}|{labels})[ \t]*:[ \t]*({chain})")
+        self.cred_paren = re.compile(rf"(?<![\w])(?i:{creds})[ \t]*\((?=[A-Z])({chain})\)")
+        self.before_cred = re.compile(rf"(?<![\w])({chain})([ \t]*,)?[ \t]+(?i:{creds})(?![\w])")
+        self.skip_leading = frozenset(r["name_titles"]) | frozenset(c.strip(".") for c in r["credentials"]) | {"rn", "md", "dr"}
         self.strong_titles = frozenset(r["strong_titles"])
         self.last_first = re.compile(r"(?<![\w])([A-Z][A-Za-z'\-]+,\s*[A-Z][A-Za-z'\-]+(?:\s+[A-Z]\.?)?)(?![\w])")
         self.initials = re.compile(r"(?<![\w.])([A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?)(?![\w])")
@@ -285,50 +295,72 @@ class NameRecognizer(Recognizer):
         super().load()
 
     # -- helpers --
-    def _is_nameish(self, token: str, strong: bool | str) -> bool:
+    def _is_nameish(self, token: str, mode: str) -> bool:
+        """Whether ``token`` can be part of a name, given how strong the surrounding cue is.
+
+        ``field``: a labelled field ("Patient:", "Dr.") takes any capitalised word, all-caps too;
+        ``strong``: credentials after it take title-case words, all-caps only from the name lists;
+        ``dict``: a looser cue ("spoke with", "daughter") takes names from the lists, even ambiguous ones;
+        ``weak``: no cue: unambiguous names from the lists only.
+        """
         low = token.lower().strip(".").replace("\u2019", "'")
         if low.endswith("'s"):
             low = low[:-2]
         if len(low) == 1:
             return token[0].isupper()  # an initial
-        if not low or low in self.stop:
+        if not low or low in self.stop or not token[0].isupper():
             return False
-        if low in self.clinical and not strong:
-            return False
-        if strong:
-            if token.isupper() and strong != "title":
-                # an all-caps line: only dictionary names ("MD SMITH", not "UNITS GIVEN")
-                return low in self.first or low in self.last
-            return low not in self.clinical or low in self.first or low in self.last
-        return (low in self.first or low in self.last) and low not in self.ambiguous
+        listed = low in self.first or low in self.last
+        if mode == "field":
+            return listed or low not in self.clinical
+        if mode == "strong":
+            if token.isupper():  # an all-caps line: only listed names ("UNITS GIVEN" is no name)
+                return listed
+            return listed or low not in self.clinical
+        if mode == "dict":
+            return listed
+        return listed and low not in self.ambiguous and low not in self.clinical
 
-    def _trim(self, text: str, begin: int, end: int, strong: bool | str) -> tuple[int, int] | None:
-        """Keep the leading run of name-like tokens of ``text[begin:end]``."""
+    def _trim(self, text: str, begin: int, end: int, mode: str) -> tuple[int, int] | None:
+        """Keep the leading run of name-like tokens of ``text[begin:end]``; initials alone are not enough."""
         last_end = None
+        has_word = False
+        first = None
         for m in re.finditer(r"\S+", text[begin:end]):
             token = m.group().rstrip(",;:")
+            if first is None and token.lower().strip(".") in self.skip_leading:
+                continue  # "RN Jones", "Dr. Smith" inside a labelled field
             if token.lower() in self.particles:
                 continue
-            if not self._is_nameish(token, strong):
+            first = first if first is not None else begin + m.start()
+            if not self._is_nameish(token, mode):
                 break
+            has_word = has_word or len(token.strip(".")) > 1
             last_end = begin + m.start() + len(token)
-        if last_end is None:
+        if last_end is None or not has_word or first is None:
             return None
-        piece = text[begin:last_end].rstrip(". ") if not re.search(r"\b[A-Z]\.$", text[begin:last_end]) else text[begin:last_end]
-        return (begin, begin + len(piece)) if piece else None
+        piece = text[first:last_end].rstrip(". ") if not re.search(r"\b[A-Z]\.$", text[first:last_end]) else text[first:last_end]
+        return (first, first + len(piece)) if piece else None
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         text = ctx.text
         out: list[Finding] = []
         for m in self.after_title.finditer(text):
             # after Dr./Mr./Mrs. even an unknown all-caps word is a name ("DR. ABARA")
-            title_strength = "title" if m.group(1).lower() in self.strong_titles else True
-            span = self._trim(text, m.start(2), m.end(2), strong=title_strength)
+            mode = "field" if m.group(1).lower() in self.strong_titles else "strong"
+            span = self._trim(text, m.start(2), m.end(2), mode)
             if span:
                 out.append(self.finding(PhiType.NAME, *span, 0.9, "after a title"))
-        for regex, score, why in ((self.after_label, 0.8, "after a label"), (self.before_cred, 0.9, "before credentials")):
+        for regex, mode, score, why in (
+            (self.after_field, "field", 0.85, "value of a name field"),
+            (self.after_label, "dict", 0.8, "after a name cue"),
+            (self.before_cred, "strong", 0.9, "before credentials"),
+            (self.cred_paren, "field", 0.85, "in brackets after credentials"),
+        ):
             for m in regex.finditer(text):
-                span = self._trim(text, m.start(1), m.end(1), strong=True)
+                # "NAKASHIMA, RN": a comma before the credentials makes even an unlisted all-caps word a name
+                mode_here = "field" if regex is self.before_cred and m.group(2) else mode
+                span = self._trim(text, m.start(1), m.end(1), mode_here)
                 if span:
                     out.append(self.finding(PhiType.NAME, *span, score, why))
         for m in self.last_first.finditer(text):
@@ -340,7 +372,8 @@ class NameRecognizer(Recognizer):
             out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.6, "initials"))
         for m in self.signed_initials.finditer(text):
             group = next(g for g in (1, 2, 3) if m.group(g))
-            if m.group(group).lower() not in self.stop and m.group(group) not in {"RN", "MD", "NP", "PA", "LPN", "DO"}:
+            initials = m.group(group)
+            if initials not in self.not_initials and initials.lower() not in self.stop and initials.lower() not in self.clinical:
                 out.append(self.finding(PhiType.NAME, m.start(group), m.end(group), 0.75, "initials as a signature"))
         out += self._dictionary(ctx)
         return out
@@ -352,7 +385,7 @@ class NameRecognizer(Recognizer):
         for m in re.finditer(r"(?:(?<=\s)|^|(?<=[(\[\"']))((?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.)(?:\s+(?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.)){0,3})",
                              text, re.MULTILINE):
             tokens = list(re.finditer(r"\S+", m.group(1)))
-            hits = [t for t in tokens if self._is_nameish(t.group().strip(".,"), strong=False) and len(t.group().strip(".")) > 1]
+            hits = [t for t in tokens if self._is_nameish(t.group().strip(".,"), "weak") and len(t.group().strip(".")) > 1]
             if not hits:
                 continue
             upper_run = m.group(1).isupper()
@@ -366,6 +399,9 @@ class NameRecognizer(Recognizer):
                 score = 0.8 if not upper_run else 0.7
                 why = "names from name lists"
             else:
+                start = m.start(1) + first.start()
+                if re.search(r"(?:^|[.!?:;]\s*|\n\s*)$", text[max(0, start - 3) : start]) or start == 0:
+                    continue  # a lone capitalised word opening a sentence or line ("Max intensity ...")
                 low = first.group().lower().strip(".,")
                 both = low in self.first and low in self.last
                 score = 0.6 if not upper_run else 0.45
@@ -408,7 +444,10 @@ class AddressRecognizer(Recognizer):
             rf"(?:\s+(?i:{directional})\.?)?(?:,?\s*(?i:{unit})\.?\s*#?\s*[A-Za-z0-9-]+)?{tail}(?![\w])"
         )
         self.po_box = re.compile(r"(?i)(?<![\w])p\.?\s?o\.?\s*box\s+\d+" + tail + r"(?![\w])")
-        self.city_state = re.compile(rf"(?<![\w])({city}),\s*(?:{state_abbr})\.?(?:\s+\d{{5}}(?:-\d{{4}})?)?(?![\w])")
+        self.city_state = re.compile(
+            rf"(?<![\w])({city})(?:,[ \t]*|[ \t]+)({state_abbr})\.?(?:[ \t]+(\d{{5}}(?:-\d{{4}})?))?(?![\w])"
+        )
+        self.ambiguous_states = frozenset(r["ambiguous_state_abbr"])
         self.city_state_name = re.compile(rf"(?<![\w])({city}),\s*(?:{state_names})(?:\s+\d{{5}}(?:-\d{{4}})?)?(?![\w])")
         self.zip_labelled = re.compile(r"(?i)\b(?:zip|zip code|postal code)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b")
         self.state_zip = re.compile(rf"\b(?:{state_abbr})\s+(\d{{5}}(?:-\d{{4}})?)\b")
@@ -428,6 +467,11 @@ class AddressRecognizer(Recognizer):
             for m in regex.finditer(text):
                 begin = m.start(1)
                 words = m.group(1).split()
+                if regex is self.city_state:
+                    known_city = any(" ".join(words[i:]).lower() in self.cities for i in range(len(words)))
+                    comma = "," in text[m.end(1) : m.start(2)]
+                    if not m.group(3) and not known_city and (m.group(2) in self.ambiguous_states or not comma):
+                        continue  # "CHEST PAIN, OR ANY BLEEDING" is not Oregon
                 # keep only the trailing words that can be a city name ("lives in Dayton, OH" -> "Dayton")
                 while len(words) > 1 and words[0].lower() not in self.cities and " ".join(words).lower() not in self.cities:
                     begin = text.index(words[1], begin + len(words[0]))
@@ -464,8 +508,9 @@ class OrganizationRecognizer(Recognizer):
             rf"(?<![\w])((?:[A-Z][A-Za-z'\u2019.\-]*)(?:[ \t]+{word}){{0,5}}?[ \t]+(?i:{suffix}))(?![\w])(?:[ \t]+(?:of[ \t]+)?[A-Z][A-Za-z]+)?"
         )
         self.generic = frozenset(w.lower() for w in r["generic_org_words"])
-        self.by_prefix = re.compile(rf"(?<![\w])((?:{prefix})\.?\s+[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+){{0,4}})")
-        self.known = re.compile(rf"(?<![\w])({_alternation(r['known_organizations'])})(?:\s+#?\s*\d+)?(?![\w])")
+        self.by_prefix = re.compile(rf"(?<![\w])((?i:{prefix})\.?[ \t]+[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+){{0,4}})")
+        self.known = re.compile(rf"(?<![\w])((?i:{_alternation(r['known_organizations'])}))(?:[ \t]+#?[ \t]*\d+)?(?![\w])")
+        self.strong_suffix = re.compile(rf"(?i:(?:{_alternation(r['strong_org_suffixes'])}))\.?$")
         self.not_orgs = {w.lower() for w in r["not_organizations"]}
         self.clinical = clinical_words()
         super().load()
@@ -478,8 +523,12 @@ class OrganizationRecognizer(Recognizer):
             words = span.split()
             # a generic service ("the cardiology clinic", "Urgent Care") is not an organisation's name
             capitalised = [w for w in words[:-1] if w[:1].isupper() and w.lower() not in {"the", "of", "and", "at"}]
-            if not capitalised or all(w.lower().strip(".,'") in self.clinical or w.lower().strip(".,'") in self.generic
-                                      for w in capitalised):
+            strong = bool(self.strong_suffix.search(span))
+            if not capitalised or span.isupper() and not strong:
+                continue  # all-caps lines capitalise everything: "VANCOMYCIN PER PHARMACY"
+            generic = all(w.lower().strip(".,'") in self.clinical or w.lower().strip(".,'") in self.generic
+                          for w in capitalised)
+            if generic and not strong:
                 continue  # "Cardiac rehab", "First Seizure Clinic", "Past Medical History"
             out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(0), 0.8, "name ending like an organisation"))
         out += [self.finding(PhiType.ORGANIZATION, m.start(1), m.end(1), 0.75, "name starting like an organisation")
