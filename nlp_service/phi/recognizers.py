@@ -16,6 +16,12 @@ def rules() -> dict:
     return load_rules("phi.json")
 
 
+# Latin letters with diacritics (Dąbrowski, MUÑOZ, Stanisław): Python's re has no \p{Lu}
+UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100\u0102\u0104\u0106\u0108\u010a\u010c\u010e\u0110\u0112\u0116\u0118\u011a\u011e\u0122\u0130\u0139\u013d\u0141\u0143\u0147\u014c\u0150\u0152\u0154\u0158\u015a\u015e\u0160\u0162\u0164\u016a\u016e\u0170\u0178\u0179\u017b\u017d"
+LO = "a-z\u00df-\u00f6\u00f8-\u00ff\u0101\u0103\u0105\u0107\u0109\u010b\u010d\u010f\u0111\u0113\u0117\u0119\u011b\u011f\u0123\u0131\u013a\u013e\u0142\u0144\u0148\u014d\u0151\u0153\u0155\u0159\u015b\u015f\u0161\u0163\u0165\u016b\u016f\u0171\u017a\u017c\u017e"
+LETTER = UP + LO
+
+
 def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -241,6 +247,25 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @cache
+def english_words() -> frozenset[str]:
+    """Common English words (GCIDE list of the english-words package), lower case."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+def is_english(word: str) -> bool:
+    """Whether ``word`` (lower case) is an English word or a regular inflection of one."""
+    words = english_words()
+    if word in words:
+        return True
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ly", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2 and word[: -len(suffix)] + repl in words:
+            return True
+    return False
+
+
+@cache
 def clinical_words() -> frozenset[str]:
     """Single-word clinical terms (lexicon terms and safe eponyms): never names on their own."""
     from ..resources import load_lexicon
@@ -274,9 +299,10 @@ class NameRecognizer(Recognizer):
         colon_labels = _alternation(r["name_labels_colon"])
         self.not_initials = frozenset(r["not_initials"])
         creds = _alternation(r["credentials"])
-        word = r"(?:[A-Z]\.|[A-Z][A-Za-z'\u2019]*(?:-[A-Z][A-Za-z'\u2019]*)?|(?:O'|Mc|Mac|D')[A-Z][a-z]+)"
+        word = rf"(?:[{UP}]\.|[{UP}][{LETTER}'\u2019]*(?:-[{UP}][{LETTER}'\u2019]*)?|(?:O'|Mc|Mac|D')[{UP}][{LO}]+)"
         particle = rf"(?:(?:{_alternation(sorted(self.particles))})\s+)"
-        chain = rf"{word}(?:(?:\s+|,\s*){particle}?{word}){{0,3}}"
+        chain = rf"{word}(?:(?:[ \t]+|,[ \t]*){particle}?(?:\"[{UP}][{LO}]+\"[ \t]+)?{word}){{0,3}}"
+        self.word_re = word
         # cue words match in any case; the name itself must be capitalised
         self.after_title = re.compile(rf"(?<![\w])((?i:{titles}))\.?[ \t]+({chain})")
         self.after_label = re.compile(rf"(?<![\w])(?i:{labels})(?![\w])[ \t]*[,(]?[ \t]*({chain})")
@@ -285,7 +311,16 @@ class NameRecognizer(Recognizer):
         self.before_cred = re.compile(rf"(?<![\w])({chain})([ \t]*,)?[ \t]+(?i:{creds})(?![\w])")
         self.skip_leading = frozenset(r["name_titles"]) | frozenset(c.strip(".") for c in r["credentials"]) | {"rn", "md", "dr"}
         self.strong_titles = frozenset(r["strong_titles"])
-        self.last_first = re.compile(r"(?<![\w])([A-Z][A-Za-z'\-]+,\s*[A-Z][A-Za-z'\-]+(?:\s+[A-Z]\.?)?)(?![\w])")
+        self.last_first = re.compile(
+            rf"(?<![\w])([{UP}][{LETTER}'\-]+,[ \t]*[{UP}][{LETTER}'\-]+(?:[ \t]+[{UP}]\.?)?)(?![\w])"
+        )
+        self.signature = re.compile(rf"(?:/s/|_{{2,}}|\bsigned:?)[ \t]*({chain})")
+        self.title_list = re.compile(rf"(?<![\w])(?i:dr|drs)\.?[ \t]+({word}(?:/{word})+)")
+        self.username = re.compile(
+            r"(?i:\b(?:by|user|delegate|login|verified by|entered by)\b)[ \t]*:?[ \t]*"
+            r"([a-z][a-z]*[0-9_][a-z0-9_]*|[a-z]{2,4}(?=[ \t]*(?:\*|$)))", re.MULTILINE
+        )
+        self.dictation = re.compile(r"(?<![\w])([A-Z]{2,4})/([a-z]{2,3})(?![\w])")
         self.initials = re.compile(r"(?<![\w.])([A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?)(?![\w])")
         self.signed_initials = re.compile(
             rf"(?:(?<![\w])(?i:{_alternation(['rn', 'lpn', 'np', 'md', 'pa', 'per', 'by', 'cosign', 'initials', 'sig'])})[\s:/-]+([A-Z]{{2,3}})(?![\w]))"
@@ -316,7 +351,8 @@ class NameRecognizer(Recognizer):
         if mode == "strong":
             if token.isupper():  # an all-caps line: only listed names ("UNITS GIVEN" is no name)
                 return listed
-            return listed or low not in self.clinical
+            # "Charge RN", "Sending MD": an English word before credentials is a role, not a name
+            return listed or (low not in self.clinical and not is_english(low))
         if mode == "dict":
             return listed
         return listed and low not in self.ambiguous and low not in self.clinical
@@ -365,9 +401,30 @@ class NameRecognizer(Recognizer):
                     out.append(self.finding(PhiType.NAME, *span, score, why))
         for m in self.last_first.finditer(text):
             last, _, first = m.group(1).partition(",")
-            first_word = first.strip().split()[0].lower() if first.strip() else ""
-            if last.lower() in self.last and first_word in self.first and last.lower() not in self.clinical:
-                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.85, "LAST, FIRST from name lists"))
+            last_low = last.lower()
+            first_low = first.strip().split()[0].lower() if first.strip() else ""
+            if last_low in self.clinical or first_low in self.clinical or last_low in self.stop or first_low in self.stop:
+                continue
+            listed = (last_low in self.last or any(p in self.last for p in last_low.split("-"))) + (first_low in self.first)
+            foreign = (not is_english(last_low)) + (not is_english(first_low))
+            if listed == 2 or (listed == 1 and foreign >= 1):
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.85 if listed == 2 else 0.75,
+                                        "LAST, FIRST"))
+        for m in self.signature.finditer(text):
+            span = self._trim(text, m.start(1), m.end(1), "field")
+            if span:
+                out.append(self.finding(PhiType.NAME, *span, 0.85, "signature line"))
+        for m in self.title_list.finditer(text):
+            for part in re.finditer(r"[^/]+", m.group(1)):
+                out.append(self.finding(PhiType.NAME, m.start(1) + part.start(), m.start(1) + part.end(), 0.85,
+                                        "names after a title, slash-separated"))
+        for m in self.username.finditer(text):
+            if m.group(1).lower() not in self.stop and m.group(1).lower() not in self.clinical:
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "user name"))
+        for m in self.dictation.finditer(text):
+            if m.group(1) not in self.not_initials:
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "dictation initials"))
+                out.append(self.finding(PhiType.NAME, m.start(2), m.end(2), 0.7, "transcription initials"))
         for m in self.initials.finditer(text):
             out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.6, "initials"))
         for m in self.signed_initials.finditer(text):
@@ -378,6 +435,15 @@ class NameRecognizer(Recognizer):
         out += self._dictionary(ctx)
         return out
 
+    def _pair(self, tokens: list[re.Match]) -> list[re.Match]:
+        """Two capitalised words: a listed first name (even "Will") and a surname that is no English word."""
+        for a, b in zip(tokens, tokens[1:], strict=False):
+            first, last = a.group().strip(".,").lower(), b.group().strip(".,").lower()
+            if (first in self.first and len(last) > 2 and last not in self.stop and last not in self.clinical
+                    and not is_english(last) and not b.group().isupper()):
+                return [a, b]
+        return []
+
     def _dictionary(self, ctx: TextContext) -> list[Finding]:
         """Capitalised runs of dictionary names; two names together are strong, one alone weaker."""
         out = []
@@ -386,6 +452,8 @@ class NameRecognizer(Recognizer):
                              text, re.MULTILINE):
             tokens = list(re.finditer(r"\S+", m.group(1)))
             hits = [t for t in tokens if self._is_nameish(t.group().strip(".,"), "weak") and len(t.group().strip(".")) > 1]
+            if not hits:
+                hits = self._pair(tokens)
             if not hits:
                 continue
             upper_run = m.group(1).isupper()
