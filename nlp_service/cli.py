@@ -66,8 +66,83 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         result = analyzer.analyze(text, args.term)
     except ValidationError as exc:
         raise Errors.INVALID_REQUEST.error(summary="; ".join(format_validation_error(exc))) from None
+    if args.phi:
+        from . import load_phi
+
+        result.phi = load_phi(args.config).detect(text)
     _emit(result.model_dump_json(), args.compact)
     return EXIT_OK
+
+
+def _deid_inputs(source: str, pattern: str) -> list[tuple[str, Path | None]]:
+    """(name, path) for ``-``, one file, or every file matching ``pattern`` under a folder."""
+    if source == "-":
+        return [("-", None)]
+    path = Path(source)
+    if path.is_dir():
+        return [(str(p.relative_to(path)), p) for p in sorted(path.rglob(pattern)) if p.is_file()]
+    if not path.exists():
+        raise Errors.INPUT_NOT_FOUND.error(path=source)
+    return [(path.name, path)]
+
+
+def cmd_deid(args: argparse.Namespace) -> int:
+    """De-identify ``-``, a file (JSON result to stdout, or text with --text-only) or a folder.
+
+    A folder is written file by file to ``--out`` (required: de-identified text never lands next to
+    the originals by accident), with a JSON-lines report of replaced spans. A file that fails
+    (not UTF-8, too long) is reported and skipped; the others still go through.
+    """
+    from . import load_phi
+
+    service = load_phi(args.config)
+    operators = dict(args.type_operator)
+    inputs = _deid_inputs(args.source, args.glob)
+    if args.source != "-" and Path(args.source).is_dir():
+        if not args.out:
+            raise Errors.INVALID_REQUEST.error(summary="a folder needs --out DIR for the de-identified files")
+        out_dir = Path(args.out)
+        if out_dir.resolve() == Path(args.source).resolve():
+            raise Errors.INVALID_REQUEST.error(summary="--out must differ from the input folder")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        failures = 0
+        with open(out_dir / "deid_report.jsonl", "w", encoding="utf-8") as report:
+            for name, path in inputs:
+                entry: dict[str, Any] = {"file": name}
+                try:
+                    result = service.deidentify(_read_text(str(path)), args.operator, operators,
+                                                args.patient_key, return_originals=False)
+                except ServiceError as exc:
+                    failures += 1
+                    entry.update(ok=False, error=exc.code, detail=exc.detail)
+                else:
+                    target = out_dir / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(result.text, encoding="utf-8")
+                    entry.update(ok=True, findings=[f.model_dump(exclude={"text"}) for f in result.findings])
+                report.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        summary = {"files": len(inputs), "failed": failures, "out": str(out_dir),
+                   "report": str(out_dir / "deid_report.jsonl")}
+        _emit(summary, compact=False)
+        return EXIT_OK if not failures else EXIT_USAGE
+    name, path = inputs[0]
+    result = service.deidentify(_read_text(args.source), args.operator, operators, args.patient_key,
+                                return_originals=args.return_originals)
+    if args.out:
+        Path(args.out).write_text(result.text, encoding="utf-8")
+    if args.text_only:
+        sys.stdout.write(result.text)
+    else:
+        _emit(result.model_dump_json(), args.compact)
+    return EXIT_OK
+
+
+def _type_operator(value: str) -> tuple[str, str]:
+    """``"DATE=shift_dates"`` -> ``("DATE", "shift_dates")``."""
+    kind, sep, op = value.partition("=")
+    if not sep or not kind.strip() or not op.strip():
+        raise argparse.ArgumentTypeError(f"expected TYPE=OPERATOR, got {value!r}")
+    return kind.strip().upper(), op.strip()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -85,15 +160,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.task == "phi":
+        return _evaluate_phi(args)
     from . import load
     from .records.evaluate import evaluate_records, format_report
 
     analyzer = load(args.config)
-    report = evaluate_records(analyzer, Path(args.gold), split=args.split)
+    report = evaluate_records(analyzer, Path((args.gold or ["corpora/notes/gold"])[0]), split=args.split)
     if args.json:
         _emit(report, compact=False)
     else:
         sys.stdout.write(format_report(report))
+    return EXIT_OK
+
+
+def _evaluate_phi(args: argparse.Namespace) -> int:
+    from . import load_phi
+    from .phi.evaluate import evaluate_phi, format_phi_report
+
+    folders = [Path(g) for g in (args.gold or [Path("corpora") / "notes" / "gold", Path("corpora") / "phi" / "gold"])]
+    for folder in folders:
+        if not folder.is_dir():
+            raise Errors.INPUT_NOT_FOUND.error(path=str(folder))
+    report = evaluate_phi(load_phi(args.config), folders, split=args.split)
+    if not args.errors:
+        report.pop("errors")
+    if args.json:
+        _emit(report, compact=False)
+    else:
+        sys.stdout.write(format_phi_report(report))
     return EXIT_OK
 
 
@@ -135,8 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE|-", help="UTF-8 text file, or - for standard input")
     p.add_argument("--term", action="append", type=_parse_term, default=[], metavar="TEXT:CATEGORY",
                    help='extra term to find, e.g. "chest pain:PROBLEM" (repeatable)')
+    p.add_argument("--phi", action="store_true", help="also report PHI findings (types and offsets)")
     p.add_argument("--compact", action="store_true", help="one-line JSON")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("deid", help="de-identify a note, standard input, or a folder of notes")
+    p.add_argument("source", metavar="FILE|DIR|-", help="UTF-8 text file, folder, or - for standard input")
+    p.add_argument("--operator", help="redact, mask, surrogate, hash or shift_dates (default: from settings)")
+    p.add_argument("--type-operator", action="append", type=_type_operator, default=[], metavar="TYPE=OPERATOR",
+                   help="operator for one PHI type, e.g. DATE=shift_dates (repeatable)")
+    p.add_argument("--patient-key", help="keeps surrogates and date shifts consistent across a patient's notes")
+    p.add_argument("--out", metavar="PATH", help="write the de-identified text here (a folder for DIR input)")
+    p.add_argument("--glob", default="*.txt", help="files to take from a folder (default: *.txt)")
+    p.add_argument("--text-only", action="store_true", help="print only the de-identified text")
+    p.add_argument("--return-originals", action="store_true",
+                   help="include the original values in the printed findings (never in folder reports)")
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_deid)
 
     p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")
     p.add_argument("--host")
@@ -146,9 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("evaluate", help="score the system against gold annotations")
-    p.add_argument("task", choices=["records"])
-    p.add_argument("--gold", default=str(Path("corpora") / "notes" / "gold"),
-                   help="folder of gold notes (<id>.txt + <id>.json)")
+    p.add_argument("task", choices=["records", "phi"])
+    p.add_argument("--gold", action="append", metavar="DIR",
+                   help="folder of gold notes (<id>.txt + <id>.json); records: corpora/notes/gold, "
+                        "phi: corpora/notes/gold and corpora/phi/gold (repeatable for phi)")
+    p.add_argument("--errors", action="store_true", help="phi: list every missed and spurious span")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_evaluate)

@@ -214,6 +214,21 @@ class DeidentifyRequest(_Model):
     return_originals: bool = Field(False, description="include the original values in the findings")
 
 
+class PhiDetectRequest(_Model):
+    """Body of ``POST /v1/phi/detect``."""
+
+    text: str
+    return_originals: bool = Field(False, description="include the original values in the findings")
+
+
+class PhiDetectResult(_Model):
+    """PHI found in one text; offsets refer to the text as sent."""
+
+    text_length: int
+    findings: list[PhiFinding] = []
+    version: str
+
+
 class DeidentifyResult(_Model):
     """The de-identified text and every span that was replaced."""
 

@@ -12,5 +12,5 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     """Report that the service is up and ready to analyse."""
-    ready = "nlp_service.records" in current_app.extensions
+    ready = {"nlp_service.records", "nlp_service.phi"} <= current_app.extensions.keys()
     return jsonify(status="ok" if ready else "loading", version=__version__), (200 if ready else 503)

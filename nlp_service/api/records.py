@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, Response, current_app
 from ..config import Settings
 from ..records import RecordAnalyzer
 from ..schemas import AnalyzeRequest
+from . import deid
 from .parsing import parse_json_body
 
 bp = Blueprint("records", __name__, url_prefix="/v1/records")
@@ -29,4 +30,6 @@ def analyze() -> Response:
     """Analyse one note: ``{"text": ..., "terms": [{"text", "category"}]}`` in, RecordAnalysis out."""
     body = parse_json_body(AnalyzeRequest)
     result = analyzer().analyze(body.text, body.terms)
+    if body.include_phi:
+        result.phi = deid.phi().detect(body.text)
     return Response(result.model_dump_json(), mimetype="application/json")

