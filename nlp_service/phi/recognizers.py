@@ -479,7 +479,7 @@ class NameRecognizer(Recognizer):
             span = self._trim(text, m.start(2), m.end(2), mode)
             if span:
                 out.append(self.finding(PhiType.NAME, *span, 0.85, "value of a name field"))
-        for m in self.after_label.finditer(text):
+        for m in _overlapping(self.after_label, text, 1):
             # "daughter Ama": listed or foreign-looking; "RN, X" / "MD (X": listed names only
             label = m.group(1).lower()
             mode = "listed" if label in self.credentials or m.group(2).strip() else "dict"
@@ -510,11 +510,11 @@ class NameRecognizer(Recognizer):
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.75, "nickname in quotes"))
         for m in self.lower_title.finditer(text):
             low = m.group(1)
-            if (low in self.first or low in self.last) and low not in self.clinical:
+            if (low in self.first or low in self.last) and low not in self.stop:  # "dr jones": no eponym after a title
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "listed name after a title"))
         for m in self.lower_relation.finditer(text):
             low = m.group(1)
-            if low in self.first and low not in self.stop and low not in self.clinical and not is_english(low):
+            if low in self.first and low not in self.stop and low not in self.clinical and low not in self.ambiguous:
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.65, "listed first name after a relation"))
         for m in self.last_first.finditer(text):
             last, _, first = m.group(1).partition(",")
