@@ -77,7 +77,7 @@ class Errors:
     TEXT_TOO_LONG = ErrorSpec(
         "E104", 413, "Text too long",
         "The text has {length} characters; the limit is {limit}. Split the document or raise "
-        "records.max_text_chars.",
+        "max_text_chars in the settings.",
     )
     BODY_TOO_LARGE = ErrorSpec(
         "E105", 413, "Request too large", "The request body exceeds the limit of {limit} bytes."
@@ -92,6 +92,7 @@ class Errors:
     UNKNOWN_PHI_TYPE = ErrorSpec(
         "E109", 400, "Unknown PHI type", "Unknown PHI type {name!r} in 'operators'; types are: {choices}."
     )
+    EMPTY_TEXT = ErrorSpec("E110", 400, "Empty text", "The {what} is empty: there is nothing to de-identify.")
     TOO_MANY_TERMS = ErrorSpec(
         "E107", 400, "Too many terms", "The request has {count} terms; the limit is {limit}."
     )

@@ -13,18 +13,20 @@ _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def check_text(text: Any, limit: int, field: str = "text") -> str:
+def check_text(text: Any, limit: int, field: str = "text", allow_empty: bool = True) -> str:
     """Validate one note.
 
     Raises:
         ServiceError: E101 (not a string), E104 (over ``limit`` characters, 413), E106 (binary),
-            E103 (lone surrogates).
+            E103 (lone surrogates), E110 (empty or blank, unless ``allow_empty``).
     """
     if not isinstance(text, str):
         raise Errors.INVALID_REQUEST.error(
             summary=f"'{field}' must be a string, not {type(text).__name__}.",
             errors=[{"field": field, "message": "must be a string"}],
         )
+    if not allow_empty and not text.strip():
+        raise Errors.EMPTY_TEXT.error(what=field)
     if len(text) > limit:
         raise Errors.TEXT_TOO_LONG.error(length=len(text), limit=limit)
     if _BINARY.search(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
@@ -10,6 +11,9 @@ from werkzeug.serving import make_server
 
 import nlp_service
 from nlp_service.api import create_app
+
+# keyed hashes and surrogates need a server secret; tests use a fixed one (nothing written under var/)
+os.environ.setdefault("NLP_SERVICE__PHI__SECRET", "test-secret")
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +24,8 @@ def analyzer():
 
 @pytest.fixture(scope="session")
 def app():
-    return create_app(records={"max_text_chars": 100_000, "max_terms": 5}, service={"max_body_bytes": 1_000_000})
+    return create_app(records={"max_text_chars": 100_000, "max_terms": 5}, service={"max_body_bytes": 1_000_000},
+                      phi={"max_text_chars": 100_000, "secret": "test-secret"})
 
 
 @pytest.fixture()

@@ -111,3 +111,75 @@ def test_cli_evaluate_records_on_gold(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["entities_strict"]["PROBLEM"]["tp"] == 1
     assert report["assertions"]["certainty=negated"]["f1"] == 1.0
+
+
+def test_cli_deid_file_and_text_only(tmp_path, capsys):
+    note = tmp_path / "note.txt"
+    note.write_text("Seen by Dr. Okonkwo on 3/4/21. Denies chest pain.", encoding="utf-8")
+    assert main(["deid", str(note), "--text-only"]) == 0
+    assert capsys.readouterr().out == "Seen by Dr. [NAME] on [DATE]. Denies chest pain."
+    assert main(["deid", str(note), "--operator", "surrogate", "--type-operator", "DATE=shift_dates",
+                 "--patient-key", "p1", "--compact"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "Okonkwo" not in data["text"] and "3/4/21" not in data["text"]
+    assert [f["operator"] for f in data["findings"]] == ["surrogate", "shift_dates"]
+
+
+def test_cli_deid_folder_keeps_going_past_a_bad_file(tmp_path, capsys):
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("Call Dr. Okonkwo at 617-555-0199.", encoding="utf-8")
+    (src / "sub" / "b.txt").write_text("MRN 00412345, seen 3/4/21.", encoding="utf-8")
+    (src / "c.txt").write_bytes(b"\xff\xfe not utf-8")
+    assert main(["deid", str(src), "--out", str(out)]) == 2  # one file failed
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["files"], summary["failed"]) == (3, 1)
+    assert (out / "a.txt").read_text(encoding="utf-8") == "Call Dr. [NAME] at [PHONE]."
+    assert (out / "sub" / "b.txt").read_text(encoding="utf-8") == "MRN [ID], seen [DATE]."
+    report = [json.loads(line) for line in (out / "deid_report.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["file"]: r["ok"] for r in report} == {"a.txt": True, "c.txt": False, "sub/b.txt": True}
+    assert "Okonkwo" not in (out / "deid_report.jsonl").read_text(encoding="utf-8")
+
+
+def test_cli_deid_folder_needs_a_separate_out(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("Dr. Okonkwo", encoding="utf-8")
+    assert main(["deid", str(tmp_path)]) == 2
+    assert main(["deid", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_cli_deid_unknown_operator(tmp_path, capsys):
+    note = tmp_path / "n.txt"
+    note.write_text("Dr. Okonkwo", encoding="utf-8")
+    assert main(["deid", str(note), "--operator", "scramble"]) == 2
+    assert "surrogate" in capsys.readouterr().err
+
+
+def test_cli_deid_stdin_in_a_real_process():
+    proc = subprocess.run([str(BIN), "deid", "-", "--text-only"], input=b"Dr. Okonkwo called 617-555-0199.",
+                          capture_output=True, timeout=120, env={**os.environ, "NLP_SERVICE__PHI__SECRET": "t"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"Dr. [NAME] called [PHONE]."
+    assert b"Okonkwo" not in proc.stderr
+
+
+def test_cli_analyze_with_phi(tmp_path, capsys):
+    note = tmp_path / "note.txt"
+    note.write_text("Dr. Okonkwo: denies chest pain.", encoding="utf-8")
+    assert main(["analyze", str(note), "--phi", "--compact"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(p["type"], p["begin"], p["end"]) for p in data["phi"]] == [("NAME", 4, 11)]
+
+
+def test_cli_evaluate_phi_on_gold(tmp_path, capsys):
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    text = "Seen by Dr. Okonkwo on 3/4/21."
+    (gold / "n1.txt").write_text(text, encoding="utf-8")
+    (gold / "n1.json").write_text(json.dumps({"id": "n1", "split": "dev", "entities": [], "phi": [
+        {"type": "NAME", "begin": 12, "end": 19}, {"type": "DATE", "begin": 23, "end": 29}]}), encoding="utf-8")
+    assert main(["evaluate", "phi", "--gold", str(gold), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["overall"]["token_recall"] == 1.0 and report["overall"]["token_precision"] == 1.0
+    assert main(["evaluate", "phi", "--gold", str(gold)]) == 0
+    assert "NAME" in capsys.readouterr().out

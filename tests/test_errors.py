@@ -29,7 +29,7 @@ def test_errors_problem_details_shape():
         "type": "urn:nlp-service:error:E104",
         "title": "Text too long",
         "status": 413,
-        "detail": "The text has 10 characters; the limit is 5. Split the document or raise records.max_text_chars.",
+        "detail": "The text has 10 characters; the limit is 5. Split the document or raise max_text_chars in the settings.",
         "code": "E104",
         "instance": "/v1/records/analyze",
         "errors": [{"field": "text", "message": "too long"}],

@@ -37,7 +37,7 @@ class PhiService:
         self._secret = load_secret(settings)
 
     def findings(self, text: str) -> list[Finding]:
-        return self.detector.detect(check_text(text, self.settings.max_text_chars))
+        return self.detector.detect(check_text(text, self.settings.max_text_chars, allow_empty=False))
 
     def detect(self, text: str, return_originals: bool = False) -> list[PhiFinding]:
         """PHI findings in ``text`` (values only with ``return_originals``)."""

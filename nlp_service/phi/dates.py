@@ -87,10 +87,17 @@ def shift_date(text: str, days: int) -> str | None:
 
 def _shift_core(s: str, days: int) -> str | None:
     delta = timedelta(days=days)
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s)
-    if m:
+    m = re.fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", s)
+    if m:  # 2021-03-04, 2021/3/4
+        d = _safe_date(int(m[1]), int(m[3]), int(m[4]))
+        if d is None:
+            return None
+        n = d + delta
+        return f"{n.year}{m[2]}{_render_number(n.month, m[3])}{m[2]}{_render_number(n.day, m[4])}"
+    m = re.fullmatch(r"((?:19|20)\d{2})(\d{2})(\d{2})", s)
+    if m:  # 20210304
         d = _safe_date(int(m[1]), int(m[2]), int(m[3]))
-        return None if d is None else (d + delta).isoformat()
+        return None if d is None else (d + delta).strftime("%Y%m%d")
     m = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2((?:\d{2}){1,2})", s)
     if m:
         d = _safe_date(_year(m[4]), int(m[1]), int(m[3]))
@@ -132,13 +139,13 @@ def _shift_core(s: str, days: int) -> str | None:
         if m[6]:
             out += f"{m[5]}{_render_year(n.year, m[6])}"
         return out
-    m = re.fullmatch(rf"(\d{{1,2}})({_MONTH_RE})((?:\d{{2}}){{1,2}})", s, re.IGNORECASE)
-    if m:
-        d = _safe_date(_year(m[3]), _month(m[2]), int(m[1]))
+    m = re.fullmatch(rf"(\d{{1,2}})({_MONTH_RE})((?:\d{{2}}){{1,2}})?", s, re.IGNORECASE)
+    if m:  # 04MAR2021, 01APR
+        d = _safe_date(_year(m[3]), _month(m[2]), int(m[1])) if m[3] else _reference(_month(m[2]), int(m[1]))
         if d is None:
             return None
         n = d + delta
-        return f"{_render_number(n.day, m[1])}{_render_month(n.month, m[2])}{_render_year(n.year, m[3])}"
+        return f"{_render_number(n.day, m[1])}{_render_month(n.month, m[2])}{_render_year(n.year, m[3]) if m[3] else ''}"
     m = re.fullmatch(rf"({_MONTH_RE}\.?)(\s*,?\s*)('\d{{2}}|\d{{4}})", s, re.IGNORECASE)
     if m:
         return _shift_month_year(_month(m[1]), _year(m[3]), delta,
@@ -150,12 +157,15 @@ def _shift_core(s: str, days: int) -> str | None:
             return None
         n = d + delta
         return f"{s[:3]} {n.day}{_suffix(n.day, m[2])}"
+    bare = s.rstrip(".")
+    plural = bare.lower().endswith("days")
+    bare = bare[:-1] if plural else bare
     for i, name in enumerate(_WEEKDAYS):
-        if s.rstrip(".").lower() in {name, name[:3], name[:4]} and len(s.rstrip(".")) >= 3:
+        if bare.lower() in {name, name[:3], name[:4]} and len(bare) >= 3:
             new = _WEEKDAYS[(i + days) % 7]
-            word = new if len(s.rstrip(".")) > 4 else new[:3]
+            word = new if len(bare) > 4 else new[:3]
             word = word.upper() if s.isupper() else word.capitalize() if s[0].isupper() else word
-            return word + ("." if s.endswith(".") else "")
+            return word + ("S" if plural and s.isupper() else "s" if plural else "") + ("." if s.endswith(".") else "")
     return None
 
 

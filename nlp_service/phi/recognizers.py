@@ -602,6 +602,12 @@ class NameRecognizer(Recognizer):
             if not hits:
                 continue
             upper_run = m.group(1).isupper()
+            if len(hits) == 1 and hits[0] is not tokens[-1] and hits[0].group().strip(".,").lower() in self.first:
+                nxt = tokens[tokens.index(hits[0]) + 1].group().strip(".,")
+                low = nxt.lower()
+                if (len(low) > 2 and low not in self.stop and low not in self.clinical and not is_english(low)
+                        and nxt.isupper() == hits[0].group().isupper()):
+                    hits = [hits[0], tokens[tokens.index(hits[0]) + 1]]  # "John Whitfield": a first name and a surname
             first = hits[0]
             begin = m.start(1) + first.start()
             end = m.start(1) + hits[-1].end()
@@ -873,7 +879,7 @@ class OrganizationRecognizer(Recognizer):
                 out.append(self.finding(PhiType.ORGANIZATION, m.start(group), m.end(group), 0.65, "institution of a record number"))
         for m in self.letterhead.finditer(text):
             words = [w.strip(",.").lower() for w in m.group(1).split()]
-            if (any(w in self.org_words for w in words) and not text[m.end(1) : m.end(1) + 1] == ":"
+            if (any(w in self.org_words for w in words) and text[m.end(1):m.end(1) + 1] != ":"
                     and not any(w in self.title_words for w in words)):  # "CARDIOLOGY CONSULT NOTE" is a title
                 out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.end(1), 0.7, "letterhead line"))
         for m in self.known.finditer(text):

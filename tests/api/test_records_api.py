@@ -1,19 +1,11 @@
 """POST /v1/records/analyze over real HTTP (a threaded werkzeug server on a local port)."""
 
 import json
-import urllib.error
 import urllib.request
 
 import pytest
 
-
-def post(base, path, body: bytes, content_type="application/json"):
-    req = urllib.request.Request(base + path, data=body, method="POST", headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, resp.headers, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, json.loads(err.read())
+from tests.api.helpers import post
 
 
 def test_api_healthz(live_server):
