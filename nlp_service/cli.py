@@ -182,13 +182,22 @@ def _evaluate_phi(args: argparse.Namespace) -> int:
     for folder in folders:
         if not folder.is_dir():
             raise Errors.INPUT_NOT_FOUND.error(path=str(folder))
-    report = evaluate_phi(load_phi(args.config), folders, split=args.split)
+    service = load_phi(args.config)
+    report = evaluate_phi(service, folders, split=args.split)
     if not args.errors:
         report.pop("errors")
+    if args.preservation:
+        from . import load
+        from .phi.evaluate import entity_preservation
+
+        report["entity_preservation"] = entity_preservation(load(args.config), service, folders, args.split)
     if args.json:
         _emit(report, compact=False)
     else:
         sys.stdout.write(format_phi_report(report))
+        for operator, p in report.get("entity_preservation", {}).items():
+            sys.stdout.write(f"entities kept after de-identification ({operator}): {p['kept']}/{p['entities']}, "
+                             f"lost {p['lost_rate']:.2%} (target <= 1%); {p['assertion_changed']} changed assertion\n")
     return EXIT_OK
 
 
@@ -261,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of gold notes (<id>.txt + <id>.json); records: corpora/notes/gold, "
                         "phi: corpora/notes/gold and corpora/phi/gold (repeatable for phi)")
     p.add_argument("--errors", action="store_true", help="phi: list every missed and spurious span")
+    p.add_argument("--preservation", action="store_true",
+                   help="phi: also count the clinical entities that survive de-identification")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_evaluate)

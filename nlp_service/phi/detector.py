@@ -6,6 +6,7 @@ if any recognizer raises, the whole call fails (E502) rather than return text wi
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Sequence
 
@@ -57,11 +58,16 @@ def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
             group.append(f)
     merged = [f for group in by_type.values() for f in group]
     order = sorted(merged, key=lambda f: (-f.score, -(f.end - f.begin), TYPE_PRIORITY.index(f.type), f.begin))
+    # greedy: best first, kept when it overlaps nothing kept so far (kept spans stay sorted by begin)
+    begins: list[int] = []
     kept: list[Finding] = []
     for f in order:
-        if all(f.end <= k.begin or k.end <= f.begin for k in kept):
-            kept.append(f)
-    return sorted(kept, key=lambda f: f.begin)
+        i = bisect.bisect_left(begins, f.begin)
+        if (i > 0 and kept[i - 1].end > f.begin) or (i < len(kept) and kept[i].begin < f.end):
+            continue
+        begins.insert(i, f.begin)
+        kept.insert(i, f)
+    return kept
 
 
 class PhiDetector:

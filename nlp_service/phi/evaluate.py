@@ -129,3 +129,54 @@ def format_phi_report(report: dict[str, Any]) -> str:
     lines += ["", f"overall token recall {o['token_recall']}, token precision {o['token_precision']}; "
               f"span exact F1 {o['span_exact']['f1']}, span overlap F1 {o['span_overlap']['f1']}", ""]
     return "\n".join(lines)
+
+
+def _shift_offset(position: int, replacements: Sequence[Any]) -> int:
+    """Where ``position`` of the original text lands in the de-identified text."""
+    delta = 0
+    for r in replacements:
+        if r.end <= position:
+            delta += (r.new_end - r.new_begin) - (r.end - r.begin)
+    return position + delta
+
+
+def entity_preservation(analyzer: Any, service: Any, gold_dirs: Sequence[Path], split: str = "all",
+                        operators: Sequence[str] = ("mask", "surrogate")) -> dict[str, Any]:
+    """How many clinical entities survive de-identification.
+
+    For every gold text: analyse the original; keep the entities that overlap no gold PHI span (the
+    clinical content de-identification must not touch); de-identify with each operator, analyse the
+    result, and count an entity as kept when the same text with the same category is found at its
+    shifted offsets. ``redacted`` counts those a PHI finding overlapped; ``changed`` those whose
+    assertion differs afterwards.
+    """
+    out: dict[str, Any] = {}
+    items = [(text, gold) for folder in gold_dirs for text, gold in load_gold(folder, split)]
+    originals = [analyzer.analyze(text) for text, _ in items]
+    for operator in operators:
+        total = kept = redacted = changed = 0
+        lost_examples: list[dict[str, Any]] = []
+        for (text, gold), before in zip(items, originals, strict=True):
+            phi_spans = [(p["begin"], p["end"]) for p in gold.get("phi", [])]
+            result = service.deidentify(text, operator, patient_key=gold["id"])
+            after = analyzer.analyze(result.text)
+            found = {(e.begin, e.end, e.category): e for e in after.entities}
+            for e in before.entities:
+                if any(e.begin < pe and pb < e.end for pb, pe in phi_spans):
+                    continue  # the entity contains PHI: removing it is the job
+                total += 1
+                if any(e.begin < r.end and r.begin < e.end for r in result.findings):
+                    redacted += 1
+                    lost_examples.append({"note": gold["id"], "entity": e.text, "why": "overlaps a PHI finding"})
+                    continue
+                match = found.get((_shift_offset(e.begin, result.findings), _shift_offset(e.end, result.findings),
+                                   e.category))
+                if match is None:
+                    lost_examples.append({"note": gold["id"], "entity": e.text, "why": "not found again"})
+                    continue
+                kept += 1
+                changed += match.assertion != e.assertion
+        out[operator] = {"entities": total, "kept": kept, "redacted": redacted, "lost": total - kept,
+                         "lost_rate": round((total - kept) / total, 4) if total else None,
+                         "assertion_changed": changed, "lost_examples": lost_examples[:50]}
+    return out
