@@ -14,13 +14,18 @@ WORKDIR /app
 # then everything else at the versions pinned in constraints.txt.
 COPY constraints.txt pyproject.toml README.md ./
 COPY nlp_service ./nlp_service
+COPY models ./models
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
     && pip install -c constraints.txt . \
-    && useradd --create-home --uid 10001 nlp
+    && useradd --create-home --uid 10001 nlp \
+    && mkdir -p /app/var && chown 10001 /app/var
 
 USER 10001
+# the PHI secret is created once in /app/var (the default secret_file, var/ under WORKDIR): mount a
+# volume there to keep surrogates and date shifts stable across containers
 ENV NLP_SERVICE__SERVICE__HOST=0.0.0.0 \
-    NLP_SERVICE__SERVICE__PORT=8080
+    NLP_SERVICE__SERVICE__PORT=8080 \
+    NLP_SERVICE__PHI__TAGGER_MODEL=/app/models/phi_tagger
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test install dev lint lexicons gold evaluate bench clean
+.PHONY: run test install dev lint lexicons gold models evaluate bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,15 +32,22 @@ lint: dev
 lexicons: dev
 	$(BIN)/python -m nlp_service.resources.build
 
-## rebuild the standoff gold notes from corpora/notes/src
+## rebuild the standoff gold notes (corpora/notes) and PHI snippets (corpora/phi) from their sources
 gold: dev
 	$(BIN)/python corpora/notes/build_gold.py
+	$(BIN)/python corpora/phi/build_gold.py
+
+## retrain the shipped models from corpora/ (deterministic; writes models/*/MODEL_CARD.md)
+models: install
+	$(BIN)/nlp-service train phi-tagger --split dev --seed 13
 
 evaluate: install
 	$(BIN)/nlp-service evaluate records --split all
+	$(BIN)/nlp-service evaluate phi --split all --preservation
 
 bench: dev
 	$(BIN)/python benchmarks/records_throughput.py
+	$(BIN)/python benchmarks/phi_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

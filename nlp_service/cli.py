@@ -201,6 +201,26 @@ def _evaluate_phi(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a model from corpora/ and write its artifact directory with a model card."""
+    from .phi import tagger
+
+    gold = [Path(g) for g in (args.gold or [Path("corpora") / "notes" / "gold", Path("corpora") / "phi" / "gold"])]
+    for folder in gold:
+        if not folder.is_dir():
+            raise Errors.INPUT_NOT_FOUND.error(path=str(folder))
+    out = Path(args.out)
+    config = tagger.train(gold, out, split=args.split, seed=args.seed)
+    eval_split = "test" if args.split == "dev" else "dev"
+    results = tagger.evaluate_tagger(out, gold, eval_split)
+    command = f"nlp-service train phi-tagger --split {args.split} --seed {args.seed} --out {args.out}"
+    tagger.write_model_card(out, config, {"split": eval_split, "results": results}, command)
+    _emit({"model": str(out), "training_tokens": config["training_tokens"], "evaluated_on": eval_split,
+           "results": {k: {m: v[m] for m in ("token_recall", "token_precision")} for k, v in results.items()}},
+          compact=False)
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Load everything the service needs and verify the shipped resources; exit 1 on a problem."""
     from . import load
@@ -213,7 +233,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     expected = {("chest pain", "negated", "current"), ("HTN", "positive", "historical")}
     if not expected <= found:
         problems.append(f"smoke test: expected {sorted(expected)}, got {sorted(found)}")
-    report = {"ok": not problems, "problems": problems, "components": list(analyzer.settings.pipeline)}
+    from . import load_phi
+
+    phi = load_phi(args.config)
+    deid = phi.deidentify("Seen by Dr. Okonkwo on 3/4/21, call 617-555-0199.", "mask").text
+    if deid != "Seen by Dr. [NAME] on [DATE], call [PHONE].":
+        problems.append(f"PHI smoke test: got {deid!r}")
+    report = {"ok": not problems, "problems": problems, "components": list(analyzer.settings.pipeline),
+              "phi_recognizers": list(phi.settings.recognizers)}
     _emit(report, compact=False)
     return EXIT_OK if not problems else EXIT_FAILURE
 
@@ -275,6 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train", help="train a model from the gold corpora (deterministic for a seed)")
+    p.add_argument("model", choices=["phi-tagger"])
+    p.add_argument("--gold", action="append", metavar="DIR",
+                   help="gold folders (default: corpora/notes/gold and corpora/phi/gold)")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="dev",
+                   help="split to train on (default dev; the model card reports the other split)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--out", default=str(Path("models") / "phi_tagger"), help="artifact directory")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("check", help="load the models and resources, verify them, run a smoke test")
     p.set_defaults(func=cmd_check)

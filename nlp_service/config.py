@@ -53,6 +53,8 @@ class PhiSettings(_Section):
     threshold: float = Field(0.5, ge=0.0, le=1.0)
     default_operator: str = "mask"
     max_text_chars: int = Field(100_000, ge=1, le=5_000_000)
+    # the learned tagger's artifact directory (relative paths are under the project root)
+    tagger_model: str = "models/phi_tagger"
     # keyed hashing, surrogates and date offsets use this secret; keep it out of config files
     secret: str = Field("", repr=False)
     secret_file: str = "var/phi_secret.key"

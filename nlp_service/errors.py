@@ -107,6 +107,9 @@ class Errors:
         "E301", 500, "Unknown component", "Unknown {kind} {name!r}; registered: {available}."
     )
     RESOURCE_INVALID = ErrorSpec("E302", 500, "Invalid resource", "Resource {name} is invalid: {reason}")
+    MODEL_MISSING = ErrorSpec(
+        "E303", 500, "Model missing", "No usable model in {path} (missing or from another version); build it with `{command}`."
+    )
     # E4xx: local input (CLI, files)
     INPUT_NOT_FOUND = ErrorSpec("E400", 400, "Input not found", "No such file: {path}.")
     GOLD_INVALID = ErrorSpec("E401", 400, "Invalid gold data", "{path}: {reason}")

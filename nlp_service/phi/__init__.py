@@ -32,7 +32,7 @@ class PhiService:
 
     def __init__(self, settings: PhiSettings) -> None:
         self.settings = settings
-        self.detector = PhiDetector(settings.recognizers, settings.threshold)
+        self.detector = PhiDetector(settings.recognizers, settings.threshold, settings.model_dump())
         check_operators(settings.default_operator, {})
         self._secret = load_secret(settings)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from ..errors import Errors
 from .base import Finding, PhiType, Recognizer, TextContext
@@ -23,11 +24,12 @@ from .recognizers import (
     PhoneRecognizer,
     UrlRecognizer,
 )
+from .tagger import TaggerRecognizer
 
 log = logging.getLogger("nlp_service.phi")
 
 #: Every recognizer, by its versioned name. A name never changes behaviour; a new one gets ``.v2``.
-RECOGNIZERS: dict[str, Callable[[], Recognizer]] = {
+RECOGNIZERS: dict[str, Callable[..., Recognizer]] = {
     "phi.email.v1": EmailRecognizer,
     "phi.url.v1": UrlRecognizer,
     "phi.phone.v1": PhoneRecognizer,
@@ -37,6 +39,7 @@ RECOGNIZERS: dict[str, Callable[[], Recognizer]] = {
     "phi.address.v1": AddressRecognizer,
     "phi.organization.v1": OrganizationRecognizer,
     "phi.names.v1": NameRecognizer,
+    "phi.tagger.v1": TaggerRecognizer,
 }
 
 #: When two findings of different types overlap with equal scores, the earlier type wins.
@@ -73,13 +76,20 @@ def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
 class PhiDetector:
     """Runs the configured recognizers over a text and returns non-overlapping findings."""
 
-    def __init__(self, recognizers: Sequence[str], threshold: float = 0.5) -> None:
+    def __init__(self, recognizers: Sequence[str], threshold: float = 0.5,
+                 options: Mapping[str, Any] | None = None) -> None:
+        """``options``: settings values; a recognizer receives those named in its ``settings_keys``."""
         unknown = [name for name in recognizers if name not in RECOGNIZERS]
         if unknown:
             raise Errors.UNKNOWN_COMPONENT.error(
                 kind="PHI recognizer", name=unknown[0], available=", ".join(sorted(RECOGNIZERS))
             )
-        self.recognizers = [RECOGNIZERS[name]() for name in recognizers]
+        options = options or {}
+        self.recognizers = []
+        for name in recognizers:
+            factory = RECOGNIZERS[name]
+            keys = getattr(factory, "settings_keys", ())
+            self.recognizers.append(factory(**{k: options[k] for k in keys if k in options}))
         self.threshold = threshold
         for recognizer in self.recognizers:
             recognizer.ensure_loaded()
