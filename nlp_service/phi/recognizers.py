@@ -164,6 +164,10 @@ class AgeRecognizer(Recognizer):
     )
     AGED = re.compile(r"(?i)\b(?:aged?|turn(?:s|ed|ing)?)\b[^\d\n]{0,20}?(?<![\d.])(9\d|1[0-2]\d)(?=\b|y)(?![.,]\d)")
     AFTER_DOB = re.compile(r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|born)\b[^\n()]{0,25}?\((9\d|1[01]\d)(?:\s*(?:y|yo|yrs?|years?))?\)")
+    WORDS = re.compile(
+        r"(?i)\b((?:ninety|one hundred)(?:[- ](?:and[- ])?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?)"
+        r"(?=[- ](?:years?|yrs?|y/?o)\b|-year-old)"
+    )
     AT_AGE = re.compile(r"(?:^|[.!?]\s+)At (9\d|10\d),", re.MULTILINE)
     DECADE = re.compile(r"(?i)\b(?:in\s+(?:his|her|their)\s+(?:late\s+|early\s+|mid-?\s*)?|aged?\s+|age\s+in\s+)(90s|90's|nineties|100s)\b")
 
@@ -176,6 +180,8 @@ class AgeRecognizer(Recognizer):
                 for m in self.DECADE.finditer(ctx.text)]
         out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.8, "age over 89 in brackets after the birth date")
                 for m in self.AFTER_DOB.finditer(ctx.text)]
+        out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.85, "age over 89 in words")
+                for m in self.WORDS.finditer(ctx.text)]
         out += [self.finding(PhiType.AGE, m.start(1), m.end(1), 0.6, "'At 9x,' opening a sentence")
                 for m in self.AT_AGE.finditer(ctx.text)]
         return out
@@ -401,7 +407,8 @@ class NameRecognizer(Recognizer):
         self.initials = re.compile(r"(?<![\w.])([A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?)(?![\w])")
         self.signed_initials = re.compile(
             rf"(?:(?<![\w])(?i:{_alternation(['rn', 'lpn', 'np', 'md', 'pa', 'per', 'by', 'cosign', 'initials', 'sig'])})[\s:/-]+([A-Z]{{2,3}})(?![\w]))"
-            r"|(?:(?<![\w])([A-Z]{2,3})\s*/\s*(?:RN|LPN|NP|MD|PA)\b)|(?:^\s*-\s*([A-Z]{2,3})\s*$)",
+            r"|(?:(?<![\w])([A-Z]{2,3})\s*/\s*(?:RN|LPN|NP|MD|PA)\b)|(?:^\s*-\s*([A-Z]{2,3})\s*$)"
+            r"|(?:(?<![\w])([A-Z]{2,3})[ ](?:RN|LPN|NP|MD|PA|RT|CNA|SN)[ \t]*$)",
             re.MULTILINE,
         )
         super().load()
@@ -552,7 +559,7 @@ class NameRecognizer(Recognizer):
                 continue  # "M.D.", "R.N."
             out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.6, "initials"))
         for m in self.signed_initials.finditer(text):
-            group = next(g for g in (1, 2, 3) if m.group(g))
+            group = next(g for g in (1, 2, 3, 4) if m.group(g))
             initials = m.group(group)
             if initials not in self.not_initials and initials.lower() not in self.stop and initials.lower() not in self.clinical:
                 out.append(self.finding(PhiType.NAME, m.start(group), m.end(group), 0.75, "initials as a signature"))
@@ -820,6 +827,9 @@ class OrganizationRecognizer(Recognizer):
             rf"((?:[A-Z0-9][A-Za-z0-9'\u2019.&\-]*)(?:[ ](?:&[ ])?(?:[A-Z0-9][A-Za-z0-9'\u2019.&\-]*|of|the|and|de|la|for)){{0,6}})"
         )
         self.field_exclude = frozenset(r["org_field_exclude"])
+        self.transfer = re.compile(
+            rf"(?<![\w])(?i:{_alternation(r['org_transfer_cues'])})[ ]+((?:[A-Z][A-Za-z'\u2019.\-]+)(?:[ ](?:[A-Z][A-Za-z'\u2019.\-]+|of|the)){{0,4}})"
+        )
         self.mrn_source = re.compile(r"(?<![\w])(?:MRN|Acct|ID)[ ]?\(([A-Z]{2,6})\)|(?<![\w])([A-Z]{2,5})[ ](?=MRN\b)")
         self.letterhead = re.compile(
             r"^[ \t]*((?:[A-Z][A-Z'\u2019.\-]*|&)(?:,?[ ](?:[A-Z][A-Z'\u2019.\-]*|&|OF|AND)){1,7})"
@@ -873,6 +883,15 @@ class OrganizationRecognizer(Recognizer):
                     not any(w in self.org_words for w in low.split()[1:]):
                 continue  # "Pharmacy: on file", "School: 7th grade"
             out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.start(1) + len(value), 0.7, "value of an organisation field"))
+        for m in self.transfer.finditer(text):
+            words = m.group(1).split()
+            while words and (words[-1].lower() in self.generic or words[-1].lower() in self.clinical or is_english(words[-1].lower())):
+                words.pop()  # "from Baystate on": keep the name
+            if words and any(not is_english(w.lower().strip(".'")) and w.lower() not in self.clinical
+                             and w.lower() not in self.generic and not (w.isupper() and len(w) <= 4) for w in words):
+                value = " ".join(words)
+                out.append(self.finding(PhiType.ORGANIZATION, m.start(1), m.start(1) + len(value), 0.7,
+                                        "facility after a transfer cue"))
         for m in self.mrn_source.finditer(text):
             group = 1 if m.group(1) else 2
             if m.group(group) not in {"PT", "PATIENT", "HOSP", "THE"}:

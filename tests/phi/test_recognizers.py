@@ -25,6 +25,8 @@ POSITIVES = [
     # ages over 89 (not younger ones)
     ("92 yo F with CHF", "92", "AGE"),
     ("A 101-year-old man", "101", "AGE"),
+    ("a ninety-two-year-old woman", "ninety-two", "AGE"),
+    ("AGE: 101Y  SEX: F", "101", "AGE"),
     # phones, pagers, extensions, email, SSN
     ("Call (617) 555-0199 with results.", "(617) 555-0199", "PHONE"),
     ("Fax: 617.555.0142", "617.555.0142", "PHONE"),
@@ -46,6 +48,19 @@ POSITIVES = [
     ("Lives at 1842 Oak Knoll Rd, Springfield, IL 62704", "1842 Oak Knoll Rd", "LOCATION"),
     ("Lives at 1842 Oak Knoll Rd, Springfield, IL 62704", "62704", "LOCATION"),
     ("Transferred from Mercy General Hospital.", "Mercy General Hospital", "ORGANIZATION"),
+    ("Pt transferred from Quillfeather on 2/14.", "Quillfeather", "ORGANIZATION"),
+    ("Insurance:  Piedmont Blue Advantage   ID YPQ906472118", "Piedmont Blue Advantage", "ORGANIZATION"),
+    ("Lives with wife in Sausalito. Former smoker.", "Sausalito", "LOCATION"),
+    ("Born in Cebu, Philippines; PPD positive.", "Philippines", "LOCATION"),
+    ("Commercial driver (AL CDL 8841207)", "AL", "LOCATION"),
+    # nursing shorthand: lower case, initials, relations, extensions
+    ("wife mary in to visit, updated by dr jones", "mary", "NAME"),
+    ("wife mary in to visit, updated by dr jones", "jones", "NAME"),
+    ("SON JOHN AND DTR SUSAN AT BEDSIDE.", "SUSAN", "NAME"),
+    ("Plan: F/U 3/15. JS RN", "JS", "NAME"),
+    ("Day: Okoro (PGY1) p4312 -> Night float", "4312", "PHONE"),
+    ("Rapid Response: dial 5-5555", "5-5555", "PHONE"),
+    ("Member name (Last, First, MI): TAKAHASHI, KENJI R", "TAKAHASHI, KENJI R", "NAME"),
 ]
 
 
