@@ -69,7 +69,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.phi:
         from . import load_phi
 
-        result.phi = load_phi(args.config).detect(text)
+        result.phi = load_phi(args.config).detect(text) if text.strip() else []
     _emit(result.model_dump_json(), args.compact)
     return EXIT_OK
 
@@ -110,11 +110,18 @@ def cmd_deid(args: argparse.Namespace) -> int:
             for name, path in inputs:
                 entry: dict[str, Any] = {"file": name}
                 try:
-                    result = service.deidentify(_read_text(str(path)), args.operator, operators,
-                                                args.patient_key, return_originals=False)
+                    text = _read_text(str(path))
+                    if not text.strip():  # nothing to de-identify: copied as it is, not a failure
+                        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+                        (out_dir / name).write_text(text, encoding="utf-8")
+                        entry.update(ok=True, empty=True, findings=[])
+                        report.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                        continue
+                    result = service.deidentify(text, args.operator, operators, args.patient_key, return_originals=False)
                 except ServiceError as exc:
                     failures += 1
-                    entry.update(ok=False, error=exc.code, detail=exc.detail)
+                    # the relative name only: a full path can carry a patient's name
+                    entry.update(ok=False, error=exc.code, detail=exc.detail.replace(str(path), name))
                 else:
                     target = out_dir / name
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,11 +132,18 @@ def cmd_deid(args: argparse.Namespace) -> int:
                    "report": str(out_dir / "deid_report.jsonl")}
         _emit(summary, compact=False)
         return EXIT_OK if not failures else EXIT_USAGE
-    name, path = inputs[0]
+    out_file = Path(args.out) if args.out else None
+    if out_file is not None:
+        if out_file.is_dir():
+            raise Errors.INVALID_REQUEST.error(summary=f"--out {args.out} is a folder; give a file path for one note")
+        if args.source != "-" and out_file.resolve() == Path(args.source).resolve():
+            raise Errors.INVALID_REQUEST.error(summary="--out must differ from the input file (it would overwrite the note)")
     result = service.deidentify(_read_text(args.source), args.operator, operators, args.patient_key,
                                 return_originals=args.return_originals)
-    if args.out:
-        Path(args.out).write_text(result.text, encoding="utf-8")
+    if out_file is not None:
+        out_file.write_text(result.text, encoding="utf-8")
+        if args.text_only:
+            return EXIT_OK  # the text went to the file
     if args.text_only:
         sys.stdout.write(result.text)
     else:
@@ -276,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type-operator", action="append", type=_type_operator, default=[], metavar="TYPE=OPERATOR",
                    help="operator for one PHI type, e.g. DATE=shift_dates (repeatable)")
     p.add_argument("--patient-key", help="keeps surrogates and date shifts consistent across a patient's notes")
-    p.add_argument("--out", metavar="PATH", help="write the de-identified text here (a folder for DIR input)")
+    p.add_argument("--out", metavar="PATH",
+                   help="write the de-identified text to this file (a new folder for DIR input); never the input itself")
     p.add_argument("--glob", default="*.txt", help="files to take from a folder (default: *.txt)")
     p.add_argument("--text-only", action="store_true", help="print only the de-identified text")
     p.add_argument("--return-originals", action="store_true",

@@ -195,7 +195,7 @@ class AnalyzeRequest(_Model):
 
     text: str
     terms: list[Term] = []
-    include_phi: bool = Field(False, description="also return PHI findings (no values)")
+    include_phi: bool = Field(False, strict=True, description="also return PHI findings (no values)")
 
 
 OperatorName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -211,14 +211,14 @@ class DeidentifyRequest(_Model):
         None, min_length=1, max_length=200,
         description="keeps surrogates and date shifts consistent across this patient's documents",
     )
-    return_originals: bool = Field(False, description="include the original values in the findings")
+    return_originals: bool = Field(False, strict=True, description="include the original values in the findings")
 
 
 class PhiDetectRequest(_Model):
     """Body of ``POST /v1/phi/detect``."""
 
     text: str
-    return_originals: bool = Field(False, description="include the original values in the findings")
+    return_originals: bool = Field(False, strict=True, description="include the original values in the findings")
 
 
 class PhiDetectResult(_Model):

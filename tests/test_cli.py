@@ -183,3 +183,26 @@ def test_cli_evaluate_phi_on_gold(tmp_path, capsys):
     assert report["overall"]["token_recall"] == 1.0 and report["overall"]["token_precision"] == 1.0
     assert main(["evaluate", "phi", "--gold", str(gold)]) == 0
     assert "NAME" in capsys.readouterr().out
+
+
+def test_cli_deid_out_never_overwrites_the_note(tmp_path, capsys):
+    note = tmp_path / "note.txt"
+    note.write_text("Seen by Dr. Okonkwo.", encoding="utf-8")
+    assert main(["deid", str(note), "--out", str(note)]) == 2
+    assert note.read_text(encoding="utf-8") == "Seen by Dr. Okonkwo."
+    assert main(["deid", str(note), "--out", str(tmp_path)]) == 2  # a folder for one note
+    assert "folder" in capsys.readouterr().err
+    target = tmp_path / "clean.txt"
+    assert main(["deid", str(note), "--out", str(target), "--text-only"]) == 0
+    assert capsys.readouterr().out == ""  # the text went to the file
+    assert target.read_text(encoding="utf-8") == "Seen by Dr. [NAME]."
+
+
+def test_cli_deid_folder_copies_empty_notes(tmp_path, capsys):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "empty.txt").write_text("  \n", encoding="utf-8")
+    (src / "a.txt").write_text("Dr. Okonkwo", encoding="utf-8")
+    assert main(["deid", str(src), "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["failed"] == 0
+    assert (out / "empty.txt").read_text(encoding="utf-8") == "  \n"

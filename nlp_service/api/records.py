@@ -30,6 +30,6 @@ def analyze() -> Response:
     """Analyse one note: ``{"text": ..., "terms": [{"text", "category"}]}`` in, RecordAnalysis out."""
     body = parse_json_body(AnalyzeRequest)
     result = analyzer().analyze(body.text, body.terms)
-    if body.include_phi:
-        result.phi = deid.phi().detect(body.text)
+    if body.include_phi:  # a blank note is a valid (empty) analysis, so it has no PHI either
+        result.phi = deid.phi().detect(body.text) if body.text.strip() else []
     return Response(result.model_dump_json(), mimetype="application/json")

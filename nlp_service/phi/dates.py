@@ -1,7 +1,7 @@
 """Shift a date by a number of days and write it back in the format it was written in.
 
 ``shift_date("03/04/21 14:30", 10) == "03/14/21 14:30"``; ``shift_date("March 4th", 10) == "March 14th"``.
-Dates written without a year are shifted within a reference year (2001, or 2000 for 29 February), so
+Dates written without a year are shifted within a reference year (2002, or 2004 for 29 February), so
 the same offset keeps every interval in a note. Returns None for what it cannot read (the caller then
 masks it), never a guess.
 """
@@ -38,7 +38,8 @@ def _render_year(value: int, original: str) -> str:
 
 
 def _render_number(value: int, original: str) -> str:
-    return f"{value:02d}" if len(original) == 2 else str(value)
+    """Zero-padded only when the original was ("03" -> "04", but "16" -> "9")."""
+    return f"{value:02d}" if original.startswith("0") else str(value)
 
 
 def _ordinal(day: int) -> str:
@@ -68,7 +69,9 @@ def _render_month(month: int, original: str) -> str:
 
 
 def _reference(month: int, day: int) -> date | None:
-    year = 2000 if (month, day) == (2, 29) else 2001
+    # 2002 +- 365 days holds no 29 February, so a day written without its year keeps its interval to
+    # every other date of the note after the shift
+    year = 2004 if (month, day) == (2, 29) else 2002
     try:
         return date(year, month, day)
     except ValueError:
@@ -151,8 +154,8 @@ def _shift_core(s: str, days: int) -> str | None:
         return _shift_month_year(_month(m[1]), _year(m[3]), delta,
                                  lambda mo, y: f"{_render_month(mo, m[1])}{m[2]}{_render_year(y, m[3])}")
     m = re.fullmatch(r"the\s+(\d{1,2})(st|nd|rd|th)", s, re.IGNORECASE)
-    if m:
-        d = _reference(1, int(m[1]))
+    if m:  # a day of an unnamed month: shifted within a 31-day month
+        d = _reference(7, int(m[1]))
         if d is None:
             return None
         n = d + delta

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -73,6 +74,39 @@ def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
     return kept
 
 
+class ClinicalGuard:
+    """The last word on names and places: an eponym is clinical content, whoever proposed it.
+
+    A NAME, ORGANIZATION or LOCATION finding right before an eponym head ("Wilson disease",
+    "Jackson-Pratt drain", "Austin Flint murmur", "Miami J collar") is dropped unless a strong cue
+    found it (score >= 0.85, as after "Dr."); so is one made of digits only.
+    """
+
+    KINDS = frozenset({PhiType.NAME, PhiType.ORGANIZATION, PhiType.LOCATION})
+
+    def __init__(self) -> None:
+        from .recognizers import rules
+
+        heads = _alternation_words(rules()["eponym_heads"])
+        self.head_after = re.compile(rf"(?:['\u2019]s?)?(?:[ -](?:[A-Z]\.?[ ])?)(?i:{heads})\b")
+
+    def keep(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
+        out = []
+        for f in findings:
+            if f.type in self.KINDS:
+                value = text[f.begin : f.end]
+                if not any(ch.isalpha() for ch in value):
+                    continue
+                if f.score < 0.85 and self.head_after.match(text, f.end):
+                    continue
+            out.append(f)
+        return out
+
+
+def _alternation_words(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 class PhiDetector:
     """Runs the configured recognizers over a text and returns non-overlapping findings."""
 
@@ -91,6 +125,7 @@ class PhiDetector:
             keys = getattr(factory, "settings_keys", ())
             self.recognizers.append(factory(**{k: options[k] for k in keys if k in options}))
         self.threshold = threshold
+        self.guard = ClinicalGuard()
         for recognizer in self.recognizers:
             recognizer.ensure_loaded()
 
@@ -109,4 +144,4 @@ class PhiDetector:
                 log.error("recognizer failed", extra={"code": "E502"}, exc_info=(type(exc), None, exc.__traceback__))
                 raise Errors.PHI_DETECTION_FAILED.error(recognizer=recognizer.name) from None
             findings.extend(f for f in found if f.score >= self.threshold and f.end > f.begin)
-        return merge_findings(findings)
+        return merge_findings(self.guard.keep(text, findings))

@@ -127,7 +127,10 @@ def format_phi_report(report: dict[str, Any]) -> str:
                      f"{fmt(s['token_precision']):>7}{s['span_exact']['precision']:>8.3f}{s['span_exact']['recall']:>8.3f}"
                      f"{s['span_overlap']['recall']:>7.3f}{s['gold_tokens']:>7}")
     lines += ["", f"overall token recall {o['token_recall']}, token precision {o['token_precision']}; "
-              f"span exact F1 {o['span_exact']['f1']}, span overlap F1 {o['span_overlap']['f1']}", ""]
+              f"span exact F1 {o['span_exact']['f1']}, span overlap F1 {o['span_overlap']['f1']}", "",
+              "tok R: share of gold tokens removed (found as any type); tok R=: found as the same type;",
+              "tok P: share of predicted tokens that are gold PHI; span P/R: exact span and type; "
+              "ovl R: gold spans overlapped by a same-type finding.", ""]
     return "\n".join(lines)
 
 

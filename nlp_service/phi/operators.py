@@ -79,12 +79,37 @@ def _surrogate_lists() -> dict[str, tuple[str, ...]]:
     cities, states = place_lists()
     return {
         "first": tuple(sorted(Person.first_names)),
+        "first_male": tuple(sorted(Person.first_names_male)),
+        "first_female": tuple(sorted(Person.first_names_female)),
         "last": tuple(sorted(Person.last_names)),
         "cities": tuple(sorted(c.title() for c in cities)),
         "state_abbr": tuple(sorted(states)),
         "state_names": tuple(sorted(states.values())),
         "street_suffixes": ("St", "Ave", "Rd", "Blvd", "Dr", "Ln", "Ct", "Way", "Pl"),
     }
+
+
+@cache
+def _genders() -> tuple[frozenset[str], frozenset[str]]:
+    """First names (lower case) Faker lists only as male, and only as female, over its Latin-script locales."""
+    import importlib
+
+    male, female = set(), set()
+    for locale in ("en_US", "en_GB", "es_MX", "es_ES", "fr_FR", "de_DE", "it_IT", "pt_BR", "pl_PL", "nl_NL"):
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        male |= {n.lower() for n in getattr(provider, "first_names_male", ()) or ()}
+        female |= {n.lower() for n in getattr(provider, "first_names_female", ()) or ()}
+    return frozenset(male - female), frozenset(female - male)
+
+
+def _first_name_pool(name: str, lists: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A surrogate first name keeps the original's gender where the name lists tell it ("Luis" -> a male name)."""
+    male, female = _genders()
+    if name in male:
+        return lists["first_male"]
+    if name in female:
+        return lists["first_female"]
+    return lists["first"]
 
 
 def surrogate(kind: PhiType, value: str, scope: Scope) -> str:
@@ -107,13 +132,16 @@ def surrogate(kind: PhiType, value: str, scope: Scope) -> str:
                 letters = "".join(chr(rng.randint(0, 25) + 65) for _ in bare.replace(".", ""))
                 parts.append(".".join(letters) + "." if "." in token else letters)
             else:
-                pool = lists["first"] if bare in first_names else lists["last"]
+                pool = _first_name_pool(bare, lists) if bare in first_names else lists["last"]
                 parts.append(_keep_case(token, scope.rng("name", bare).choice(pool)))
         return "".join(parts)
     if kind is PhiType.EMAIL:
         rng = scope.rng("email", value.lower())
         return f"{rng.choice(lists['first']).lower()}.{rng.choice(lists['last']).lower()}@example.org"
     if kind is PhiType.URL:
+        if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value):  # an IP address stays an IP address
+            rng = scope.rng("ip", value)
+            return "10." + ".".join(str(rng.randint(0, 255)) for _ in range(3))
         return "https://example.org/" + scope.digest("url", value.lower()).hex()[:8]
     if kind is PhiType.PHONE:  # digits only: "x204" stays an extension
         rng = scope.rng("phone", re.sub(r"\D", "", value))
@@ -166,12 +194,12 @@ def check_operators(operator: str, per_type: Mapping[str, str]) -> dict[PhiType,
     """
     choices = ", ".join(sorted(OPERATORS))
     for name in (operator, *per_type.values()):
-        if name not in OPERATORS:
+        if name.lower() not in OPERATORS:
             raise Errors.UNKNOWN_OPERATOR.error(name=name, choices=choices)
-    plan = {kind: operator for kind in PhiType}
+    plan = {kind: operator.lower() for kind in PhiType}
     for kind, name in per_type.items():
         try:
-            plan[PhiType(kind.upper())] = name
+            plan[PhiType(kind.upper())] = name.lower()
         except ValueError:
             raise Errors.UNKNOWN_PHI_TYPE.error(name=kind, choices=", ".join(t.value for t in PhiType)) from None
     return plan
@@ -210,4 +238,4 @@ def deidentify(
         new_length += len(new)
         cursor = f.end
     out.append(text[cursor:])
-    return DeidentifyResult(text="".join(out), operator=operator, findings=replacements, version=__version__)
+    return DeidentifyResult(text="".join(out), operator=operator.lower(), findings=replacements, version=__version__)

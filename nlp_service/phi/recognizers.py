@@ -19,6 +19,9 @@ def rules() -> dict:
 # Latin letters with diacritics (Dąbrowski, MUÑOZ, Stanisław): Python's re has no \p{Lu}
 UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100\u0102\u0104\u0106\u0108\u010a\u010c\u010e\u0110\u0112\u0116\u0118\u011a\u011e\u0122\u0130\u0139\u013d\u0141\u0143\u0147\u014c\u0150\u0152\u0154\u0158\u015a\u015e\u0160\u0162\u0164\u016a\u016e\u0170\u0178\u0179\u017b\u017d"
 LO = "a-z\u00df-\u00f6\u00f8-\u00ff\u0101\u0103\u0105\u0107\u0109\u010b\u010d\u010f\u0111\u0113\u0117\u0119\u011b\u011f\u0123\u0131\u013a\u013e\u0142\u0144\u0148\u014d\u0151\u0153\u0155\u0159\u015b\u015f\u0161\u0163\u0165\u016b\u016f\u0171\u017a\u017c\u017e"
+# Latin Extended-B and Extended Additional (Vietnamese: Nguyễn, Văn) hold both cases; count them as both
+UP += "\u0180-\u024f\u1e00-\u1eff"
+LO += "\u0180-\u024f\u1e00-\u1eff"
 LETTER = UP + LO
 
 
@@ -29,7 +32,7 @@ def _alternation(words: list[str]) -> str:
 # -- contact details -----------------------------------------------------------------------------
 class EmailRecognizer(Recognizer):
     name, supported_types = "phi.email.v1", (PhiType.EMAIL,)
-    PATTERN = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?![\w-])")
+    PATTERN = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}(?![\w-])")
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         return [self.finding(PhiType.EMAIL, m.start(), m.end(), 0.95, "email pattern")
@@ -114,6 +117,7 @@ class IdRecognizer(Recognizer):
 
     name, supported_types = "phi.id.v1", (PhiType.ID,)
     SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")
+    SPACED_SSN = re.compile(r"(?i)\b(?:ssn|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(\d{3}[ .]\d{2}[ .]\d{4})(?![\w-])")
     MASKED_SSN = re.compile(r"(?i)(?<![\w-])(?:x{3}|\*{3})-?(?:x{2}|\*{2})-?(\d{4})(?![\w-])")
     LONG = re.compile(r"(?<![\w/.,:-])(?=[A-Z0-9-]*\d)(?:[A-Z]{1,4}-?\d{5,}[A-Z0-9]*|\d{6,}[A-Z]{0,3}|\d{2,}-\d{3,}(?:-\d{2,})+)(?![\w/.,-]|\.\d)")
     VIN = re.compile(r"(?<![\w])[A-HJ-NPR-Z0-9]{17}(?![\w])")
@@ -132,6 +136,8 @@ class IdRecognizer(Recognizer):
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         out = [self.finding(PhiType.ID, m.start(), m.end(), 0.9, "SSN pattern") for m in self.SSN.finditer(ctx.text)]
+        out += [self.finding(PhiType.ID, m.start(1), m.end(1), 0.9, "SSN after its label")
+                for m in self.SPACED_SSN.finditer(ctx.text)]
         out += [self.finding(PhiType.ID, m.start(1), m.end(1), 0.85, "masked SSN digits")
                 for m in self.MASKED_SSN.finditer(ctx.text)]
         for m in self.labelled.finditer(ctx.text):
@@ -195,6 +201,11 @@ ORD = r"(?:st|nd|rd|th)"
 TIME = r"(?:\s*(?:@|at|,)?\s*(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?m\.?)?|\s*(?:@|at)\s*(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?)?|\s+(?:[01]?\d|2[0-3])[0-5]\d(?=\s*(?:h(?:rs)?\b|$|\n))|\s*[01]?\d\s*[ap]\.?m\.?)?"
 
 
+def _fraction_shaped(m: re.Match) -> bool:
+    month, day = int(m.group(1)), int(m.group(2))
+    return day in {2, 3, 4, 5, 6, 10} and month <= day
+
+
 class DateRecognizer(Recognizer):
     """Dates in the forms notes use, with a time written next to them."""
 
@@ -231,6 +242,7 @@ class DateRecognizer(Recognizer):
         self.date_cue = re.compile(rf"(?:^|\b)(?:{_alternation(rules()['date_context'])})\W{{0,3}}$")
         self.fraction_after = re.compile(
             r"\s*(?:ths?\b|of\b|strength|power|throughout|bilat|b/l|in all|x\s?4|ue\b|le\b|ppd|pack|tab|cap|pill|"
+            r"(?:holo|pan|early |late |mid)?(?:systolic|diastolic)|murmur|sem\b|hsm\b|mr\b|tr\b|as\b|ar\b|"
             r"inch|in\b|cm\b|mm\b|%|at \d+\s*min|words|objects|recall|,\s*radiat|radiat)", re.IGNORECASE)
         self.bare_month = re.compile(
             r"(?<![\w])(January|February|April|June|July|August|September|October|November|December|"
@@ -257,10 +269,13 @@ class DateRecognizer(Recognizer):
             cue = (bool(self.date_cue.search(before)) or bool(re.search(r"\b(?:cx|bcx|ucx)\s*$|\d\s*-\s*$", before))
                    or ctx.text[m.end() : m.end() + 1] == ":")
             # a run of dates in a table or range ("9/10  9/11  9/12", "6/14-6/17")
-            neighbour = any(0 <= o.start() - m.end() <= 4 or 0 <= m.start() - o.end() <= 4
-                            for o in partials[max(0, i - 1) : i + 2] if o is not m)
             month, day = int(m.group(1)), int(m.group(2))
             fraction_like = day in {2, 3, 4, 5, 6, 10} and month <= day  # 7/10, 4/5, 2/6, 1/2, 2/3, 2/2
+            # a run of dates in a table or range ("9/10  9/11  9/12", "6/14-6/17"); fractions side by side
+            # ("pain 7/10, 2/6 murmur") are no run of dates
+            neighbour = any((0 <= o.start() - m.end() <= 4 or 0 <= m.start() - o.end() <= 4)
+                            and not (fraction_like and _fraction_shaped(o))
+                            for o in partials[max(0, i - 1) : i + 2] if o is not m)
             fraction = fraction_like or self.fraction.search(before) or self.fraction_after.match(ctx.text, m.end())
             if fraction and not (cue or neighbour):
                 continue  # "pain 3/10", "4/5 strength", "1/2 ppd", "recalls 2/3", "2/2 sepsis"
@@ -300,7 +315,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
         for attr, target in (("first_names", first), ("first_names_male", first), ("first_names_female", first),
                              ("last_names", last)):
             for name in getattr(provider, attr, ()) or ():
-                if isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z'\-]+", name):
+                if isinstance(name, str) and re.fullmatch(r"[^\W\d_](?:[^\W\d_]|['\-])+", name):
                     target.add(name.lower())
     return frozenset(first), frozenset(last)
 
@@ -357,7 +372,7 @@ class NameRecognizer(Recognizer):
     """Person names: after titles and labels, before credentials, and from name dictionaries."""
 
     name, supported_types = "phi.names.v1", (PhiType.NAME,)
-    TOKEN = re.compile(r"[A-Z][A-Za-z'\u2019\-]*|[A-Z]\.|(?:O'|Mc|Mac|D')[A-Z][a-z]+")
+    TOKEN = re.compile(rf"[{UP}][{LETTER}'\u2019\-]*|[{UP}]\.|(?:O'|O\u2019|Mc|Mac|D')[{UP}][{LO}]+")
 
     def load(self) -> None:
         r = rules()
@@ -373,7 +388,7 @@ class NameRecognizer(Recognizer):
         colon_labels = _alternation(r["name_labels_colon"])
         self.not_initials = frozenset(r["not_initials"])
         creds = _alternation(r["credentials"])
-        word = rf"(?:[{UP}]\.|[{UP}][{LETTER}'\u2019]*(?:-[{UP}][{LETTER}'\u2019]*)?|(?:O'|Mc|Mac|D')[{UP}][{LO}]+)"
+        word = rf"(?:[{UP}]\.|(?:O['\u2019]|Mc|Mac|D')[{UP}][{LETTER}]+|[{UP}][{LETTER}'\u2019]*(?:-[{UP}][{LETTER}'\u2019]*)?)"
         particle = rf"(?:(?:{_alternation(sorted(self.particles))})\s+)"
         # words of one name are one or two spaces apart (wider gaps and tabs separate table columns)
         chain = rf"{word}(?:(?:[ ]{{1,2}}|,[ ]?){particle}?(?:\"[{UP}][{LO}]+\"[ ]{{1,2}})?{word}){{0,3}}"
@@ -393,9 +408,13 @@ class NameRecognizer(Recognizer):
         )
         self.initial_surname = re.compile(rf"(?<![\w.])([{UP}]\.[ ]?(?:[{UP}]\.[ ]?)?{word})")
         self.nickname = re.compile(rf"\([ ]?[\"\u201c]([{UP}][{LO}]+)[\"\u201d][ ]?\)")
-        self.lower_title = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms)\.?[ ]([a-z][a-z'\-]+)")
+        self.lower_title = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms)\.?[ ](?:[a-z]\.[ ]?)?([a-z][a-z'\u2019\-]+)")
         self.lower_relation = re.compile(
             rf"(?<![\w])(?:{_alternation(r['relation_labels'])})[ ]([a-z][a-z'\-]+)(?![\w])"
+        )
+        self.capitalised_run = re.compile(
+            rf"(?:(?<=\s)|^|(?<=[(\[\"']))((?:[{UP}][{LETTER}'\u2019\-]+|[{UP}]\.)(?:\s+(?:[{UP}][{LETTER}'\u2019\-]+|[{UP}]\.)){{0,3}})",
+            re.MULTILINE,
         )
         self.signature = re.compile(rf"(?:/s/|_{{2,}}|\bsigned:?)[ ]?({chain})")
         self.title_list = re.compile(rf"(?<![\w])(?i:dr|drs)\.?[ \t]+({word}(?:/{word})+)")
@@ -436,6 +455,8 @@ class NameRecognizer(Recognizer):
         ):
             return False  # "Dr. May", "Will Young, MD": a listed name after a strong cue, even if a stop word
         if mode == "field":
+            if token.isupper() and not listed and is_english(low):
+                return False  # "DR SMITH AWARE": an English word in an all-caps line ends the name
             return listed or low not in self.clinical
         if mode == "strong":
             if token.isupper():  # an all-caps line: only listed names ("UNITS GIVEN" is no name)
@@ -517,12 +538,18 @@ class NameRecognizer(Recognizer):
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.75, "nickname in quotes"))
         for m in self.lower_title.finditer(text):
             low = m.group(1)
-            if (low in self.first or low in self.last) and low not in self.stop:  # "dr jones": no eponym after a title
+            if (low in self.first or low in self.last or self._surname_shape(low)) and low not in self.stop:
+                # "dr jones", "per dr. k. lee": no eponym after a title
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.7, "listed name after a title"))
         for m in self.lower_relation.finditer(text):
             low = m.group(1)
-            if low in self.first and low not in self.stop and low not in self.clinical and low not in self.ambiguous:
-                out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.65, "listed first name after a relation"))
+            if low in self.first and low not in self.stop and low not in self.clinical:
+                end = m.end(1)
+                nxt = re.match(r"[ ]([a-z][a-z'\u2019\-]+)", text[end:])
+                if nxt and (nxt.group(1) in self.last or self._surname_shape(nxt.group(1))) and \
+                        nxt.group(1) not in self.stop and nxt.group(1) not in self.clinical:
+                    end += nxt.end()  # "son kevin o'brien"
+                out.append(self.finding(PhiType.NAME, m.start(1), end, 0.65, "listed first name after a relation"))
         for m in self.last_first.finditer(text):
             last, _, first = m.group(1).partition(",")
             last_low = last.lower()
@@ -587,6 +614,11 @@ class NameRecognizer(Recognizer):
                 out.append(self.finding(PhiType.NAME, m.start(1), m.end(1), 0.75, "another mention of a name found nearby"))
         return out
 
+    @staticmethod
+    def _surname_shape(low: str) -> bool:
+        """o'brien, mcdonald, d'angelo: shapes only surnames have."""
+        return bool(re.fullmatch(r"(?:o['\u2019]|d['\u2019]|mc)[a-z]{3,}", low))
+
     def _pair(self, tokens: list[re.Match]) -> list[re.Match]:
         """Two capitalised words: a listed first name (even "Will") and a surname that is no English word."""
         for a, b in zip(tokens, tokens[1:], strict=False):
@@ -600,8 +632,7 @@ class NameRecognizer(Recognizer):
         """Capitalised runs of dictionary names; two names together are strong, one alone weaker."""
         out = []
         text = ctx.text
-        for m in re.finditer(r"(?:(?<=\s)|^|(?<=[(\[\"']))((?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.)(?:\s+(?:[A-Z][A-Za-z'\u2019\-]+|[A-Z]\.)){0,3})",
-                             text, re.MULTILINE):
+        for m in self.capitalised_run.finditer(text):
             tokens = list(re.finditer(r"\S+", m.group(1)))
             hits = [t for t in tokens if self._is_nameish(t.group().strip(".,"), "weak") and len(t.group().strip(".")) > 1]
             if not hits:

@@ -173,6 +173,15 @@ class PhiTagger:
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def _caps_word(self, word: str, kind: int | None) -> bool:
+        from .recognizers import is_english
+
+        if kind is None or self.labels[kind] != "NAME" or not word.isupper() or len(word) < 2:
+            return False
+        low = word.lower()
+        lists = _lists()
+        return is_english(low) and low not in lists["first"] and low not in lists["last"]
+
     def spans(self, text: str) -> Iterator[tuple[int, int, str, float]]:
         """(begin, end, type, mean probability) for runs of tokens tagged with one PHI type."""
         tokens = tokenize(text)
@@ -185,8 +194,10 @@ class PhiTagger:
         run_kind = None
 
         def flush():
-            while run and tokens[run[-1]].text in _JOINERS:
-                run.pop()
+            while run and (tokens[run[-1]].text in _JOINERS or self._caps_word(tokens[run[-1]].text, run_kind)):
+                run.pop()  # "SMITH AWARE": an English word in an all-caps line is no part of a name
+            while run and self._caps_word(tokens[run[0]].text, run_kind):
+                run.pop(0)
             if run and _plausible(text, tokens[run[0]].begin, tokens[run[-1]].end, self.labels[run_kind]):
                 yield (tokens[run[0]].begin, tokens[run[-1]].end, self.labels[run_kind],
                        float(np.mean([phi_prob[k] for k in run])))
@@ -220,7 +231,24 @@ def _plausible(text: str, begin: int, end: int, kind: str) -> bool:
         return False
     if end < len(text) - 1 and text[end] in ".:" and text[end + 1].isalnum():
         return False  # "7.41", "15:02"
-    return not (kind == "DATE" and re.fullmatch(r"(?:19|20)\d{2}", value))
+    digits = sum(ch.isdigit() for ch in value)
+    if kind == "DATE":
+        if re.fullmatch(r"(?:19|20)\d{2}", value):
+            return False  # a bare year
+        fraction = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
+        if fraction and int(fraction[2]) in {2, 3, 4, 5, 6, 10} and int(fraction[1]) <= int(fraction[2]):
+            return False  # "2/6 SEM", "3/10": fraction-shaped, and no rule saw a date cue
+        if digits and digits < 3 and not re.search(r"[A-Za-z]{3}", value):
+            return False  # "65": two digits make no date
+    if kind in ("PHONE", "ID") and digits < 4:
+        return False
+    if kind == "AGE" and not re.fullmatch(r"9\d|1[01]\d", value):
+        return False
+    if kind in ("NAME", "ORGANIZATION", "LOCATION"):
+        words = re.findall(r"[^\W\d_]+", value.lower())
+        if not words or all(w in _lists()["clinical"] for w in words):
+            return False  # "Wilson", "Foley": clinical words, not identifiers
+    return True
 
 
 class TaggerRecognizer(Recognizer):
@@ -249,9 +277,9 @@ class TaggerRecognizer(Recognizer):
 
 
 def tagger_score(probability: float) -> float:
-    """Map the tagger's probability (>= its threshold) into 0.5-0.8: a rule with a cue (0.85-0.95)
-    wins an overlap, and the tagger fills in where no rule fired."""
-    return 0.5 + 0.3 * max(0.0, min(1.0, (probability - 0.5) / 0.5))
+    """Map the tagger's probability (>= its threshold) into 0.5-0.68: a rule (0.7 and up) wins an
+    overlap, and the tagger fills in where no rule fired."""
+    return 0.5 + 0.18 * max(0.0, min(1.0, (probability - 0.5) / 0.5))
 
 
 # -- training -----------------------------------------------------------------------------------------

@@ -107,3 +107,14 @@ def test_no_phi_reaches_the_logs(app, client, caplog):
     assert caplog.records, "expected access-log records"
     for value in ("Gonzalez", "Okonkwo", "617-555-0199", "3/4/21", "Mercy"):
         assert value not in logged
+
+
+def test_blank_note_with_include_phi_is_an_empty_analysis(live_server):
+    status, _, data = post(live_server, "/v1/records/analyze", json.dumps({"text": "  ", "include_phi": True}).encode())
+    assert status == 200 and data["phi"] == [] and data["entities"] == []
+
+
+@pytest.mark.parametrize("field", ["return_originals"])
+def test_booleans_are_strict(live_server, field):
+    status, _, data = post(live_server, "/v1/deidentify", json.dumps({"text": NOTE, field: "yes"}).encode())
+    assert (status, data["code"]) == (400, "E101") and field in data["detail"]

@@ -26,7 +26,9 @@ from nlp_service.phi.dates import shift_date
         ("Tuesday", 1, "Wednesday"),
         ("Tuesdays", 2, "Thursdays"),
         ("03/04/21 14:30", 10, "03/14/21 14:30"),
-        ("12/31/2020", 1, "01/01/2021"),
+        ("12/31/2020", 1, "1/1/2021"),
+        ("3/16/21", -341, "4/9/20"),
+        ("the 6th", -341, "the 30th"),
     ],
 )
 def test_shift_keeps_format(original, days, shifted):

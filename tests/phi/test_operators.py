@@ -95,3 +95,18 @@ def test_unknown_type_in_per_type_operators(phi):
     with pytest.raises(ServiceError) as err:
         phi.deidentify(NOTE, "mask", {"DISEASE": "mask"})
     assert err.value.code == "E109" and "NAME" in err.value.detail
+
+
+def test_operator_names_are_case_insensitive(phi):
+    assert phi.deidentify("Seen by Dr. Okonkwo.", "MASK", {"name": "Redact"}).text == "Seen by Dr. [REDACTED]."
+
+
+def test_surrogates_keep_shape_and_gender(phi):
+    ip = phi.deidentify("Server 10.24.7.113 down", "surrogate").findings[0].replacement
+    assert re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", ip) and ip != "10.24.7.113"
+    from nlp_service.phi.operators import _genders
+
+    male, female = _genders()
+    for text, pool in (("husband Luis called", male), ("wife Maria called", female)):
+        new = phi.deidentify(text, "surrogate").findings[0].replacement.lower()
+        assert new in pool, (text, new)
