@@ -143,7 +143,7 @@ def read_source(path: str) -> tuple[list[dict], list[str], list[str]]:
             errors.append(f"{where}: expected {len(HEADER)} tab-separated "
                           f"columns, got {len(fields)}")
             continue
-        row = dict(zip(HEADER, fields))
+        row = dict(zip(HEADER, fields, strict=True))
         where = f"{where} ({row['id'] or 'no id'})"
         bad = False
         for col in HEADER:
