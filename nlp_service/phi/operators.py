@@ -79,8 +79,9 @@ def _surrogate_lists() -> dict[str, tuple[str, ...]]:
     cities, states = place_lists()
     return {
         "first": tuple(sorted(Person.first_names)),
-        "first_male": tuple(sorted(Person.first_names_male)),
-        "first_female": tuple(sorted(Person.first_names_female)),
+        # names Faker lists for one gender only, in every locale ("Kelly", "Alex" are on neither list)
+        "first_male": tuple(sorted(n for n in Person.first_names_male if n.lower() in _genders()[0])),
+        "first_female": tuple(sorted(n for n in Person.first_names_female if n.lower() in _genders()[1])),
         "last": tuple(sorted(Person.last_names)),
         "cities": tuple(sorted(c.title() for c in cities)),
         "state_abbr": tuple(sorted(states)),
