@@ -101,18 +101,27 @@ class Errors:
     METHOD_NOT_ALLOWED = ErrorSpec(
         "E201", 405, "Method not allowed", "{method} is not allowed here; use {allowed}."
     )
+    UNKNOWN_INDEX = ErrorSpec(
+        "E202", 404, "Unknown index", "No index named {name!r}; existing: {available}. Build one with `nlp-service index build`."
+    )
+    UNKNOWN_RECORD = ErrorSpec("E203", 404, "Unknown record", "Index {index!r} has no record with id {id!r}.")
     # E3xx: configuration and resources
     INVALID_CONFIG = ErrorSpec("E300", 500, "Invalid configuration", "Invalid configuration:\n{problems}")
     UNKNOWN_COMPONENT = ErrorSpec(
         "E301", 500, "Unknown component", "Unknown {kind} {name!r}; registered: {available}."
     )
     RESOURCE_INVALID = ErrorSpec("E302", 500, "Invalid resource", "Resource {name} is invalid: {reason}")
+    INDEX_CORRUPT = ErrorSpec(
+        "E304", 500, "Index corrupt", "The index at {path} cannot be served: {reason}. Rebuild it with `nlp-service index build`."
+    )
     MODEL_MISSING = ErrorSpec(
         "E303", 500, "Model missing", "No usable model in {path} (missing or from another version); build it with `{command}`."
     )
     # E4xx: local input (CLI, files)
     INPUT_NOT_FOUND = ErrorSpec("E400", 400, "Input not found", "No such file: {path}.")
     GOLD_INVALID = ErrorSpec("E401", 400, "Invalid gold data", "{path}: {reason}")
+    INVALID_RECORDS = ErrorSpec("E403", 400, "No valid records", "{path}: none of its {count} lines is a valid record ({reason}).")
+    INDEX_EXISTS = ErrorSpec("E404", 400, "Index exists", "An index named {name!r} exists; pass --replace to rebuild it, or use `nlp-service index add`.")
     NOT_A_FILE = ErrorSpec("E402", 400, "Not a file", "{path} is a directory; give a file, or - for standard input.")
     # E5xx: server faults
     INTERNAL = ErrorSpec(
