@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .config import PhiSettings, RecordsSettings
+    from .config import PhiSettings, RecordsSettings, Settings
     from .phi import PhiService
     from .records import RecordAnalyzer
 
@@ -35,19 +35,25 @@ def load(config: str | None = None, **overrides: Any) -> RecordAnalyzer:
     """
     from .config import load_settings
 
-    return record_analyzer(load_settings(config, overrides=overrides or None).records)
+    return record_analyzer(load_settings(config, overrides=overrides or None))
 
 
-def record_analyzer(settings: RecordsSettings) -> RecordAnalyzer:
-    """The process-wide analyser for these record settings (built once, then shared)."""
+def record_analyzer(settings: Settings | RecordsSettings) -> RecordAnalyzer:
+    """The process-wide analyser for these settings (built once, then shared). Given only the
+    records section, linking and embeddings use their defaults."""
     from ._logging import quiet_third_party
+    from .config import EmbeddingSettings, LinkingSettings, RecordsSettings
     from .records import RecordAnalyzer
 
-    key = settings.model_dump_json()
+    if isinstance(settings, RecordsSettings):
+        records, linking, embeddings = settings, LinkingSettings(), EmbeddingSettings()
+    else:
+        records, linking, embeddings = settings.records, settings.linking, settings.embeddings
+    key = "|".join(s.model_dump_json() for s in (records, linking, embeddings))
     with _LOCK:
         if key not in _ANALYZERS:
             quiet_third_party()
-            _ANALYZERS[key] = RecordAnalyzer(settings)
+            _ANALYZERS[key] = RecordAnalyzer(records, linking, embeddings)
         return _ANALYZERS[key]
 
 

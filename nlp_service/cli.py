@@ -176,6 +176,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.task == "phi":
         return _evaluate_phi(args)
+    if args.task == "linking":
+        return _evaluate_linking(args)
     from . import load
     from .records.evaluate import evaluate_records, format_report
 
@@ -215,6 +217,118 @@ def _evaluate_phi(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _linker(args: argparse.Namespace) -> Any:
+    from .config import load_settings
+    from .linking import shared_linker
+
+    settings = load_settings(args.config)
+    return shared_linker(settings.embeddings.cache_dir, settings.embeddings.backend, settings.linking.neighbours), settings
+
+
+def _evaluate_linking(args: argparse.Namespace) -> int:
+    from .linking.evaluate import evaluate_linking, format_linking_report, load_gold
+
+    gold = load_gold(Path((args.gold or [str(Path("corpora") / "linking" / "gold" / "mentions.jsonl")])[0]), args.split)
+    linker, _settings = _linker(args)
+    report = evaluate_linking(linker, gold, errors=args.errors)
+    if args.json:
+        _emit(report, compact=False)
+    else:
+        sys.stdout.write(format_linking_report(report))
+    return EXIT_OK
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """ICD-10-CM codes for one problem mention."""
+    from .linking import Query
+
+    linker, settings = _linker(args)
+    query = Query(args.mention, history=args.history, family=args.family)
+    candidates = linker.link(query, k=args.k or settings.linking.top_k, mode=args.mode or settings.linking.mode)
+    _emit({"mention": args.mention, "code_set": linker.version,
+           "codes": [{"code": c.code, "display": c.display, "score": c.score, "matched": c.matched, "method": c.method,
+                      "billable": c.billable} for c in candidates]}, compact=args.compact)
+    return EXIT_OK
+
+
+def _search_service(args: argparse.Namespace) -> Any:
+    from .config import load_settings
+    from .search.service import SearchService
+
+    settings = load_settings(args.config)
+    return SearchService(settings.search, settings.embeddings)
+
+
+def _lines(source: str) -> Any:
+    if source == "-":
+        return sys.stdin.buffer
+    path = Path(source)
+    if path.is_dir():
+        raise Errors.NOT_A_FILE.error(path=source)
+    if not path.is_file():
+        raise Errors.INPUT_NOT_FOUND.error(path=source)
+    return path.open("rb")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build, extend, shrink, list, describe or remove a record collection."""
+    service = _search_service(args)
+    if args.action == "list":
+        _emit([i.model_dump() for i in service.list()], compact=False)
+    elif args.action == "info":
+        _emit(service.info(args.name).model_dump(), compact=False)
+    elif args.action in ("build", "add"):
+        lines = _lines(args.input)
+        try:
+            if args.action == "build":
+                report = service.build(args.name, lines, source=args.input, replace=args.replace)
+            else:
+                report = service.add(args.name, lines, source=args.input)
+        finally:
+            if lines is not sys.stdin.buffer:
+                lines.close()
+        _emit(report.model_dump(), compact=False)
+        if report.skipped:
+            sys.stderr.write(f"nlp-service: skipped {len(report.skipped)} line(s); see 'skipped' in the report\n")
+    elif args.action == "delete":
+        removed = service.delete(args.name, args.ids)
+        _emit({"name": args.name, "deleted": removed, "not_found": len(args.ids) - removed}, compact=False)
+    elif args.action == "drop":
+        service.drop(args.name)
+        _emit({"name": args.name, "dropped": True}, compact=False)
+    return EXIT_OK
+
+
+def _parse_filter(value: str) -> tuple[str, Any]:
+    """``dept=cardiology`` -> ("dept", "cardiology"); numbers and true/false are typed (JSON)."""
+    key, sep, raw = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    try:
+        parsed = json.loads(raw)
+        if not isinstance(parsed, str | int | float | bool):
+            parsed = raw
+    except json.JSONDecodeError:
+        parsed = raw
+    return key.strip(), parsed
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Top-k records like a query text or like a record already in the index."""
+    filters: dict[str, Any] = {}
+    for key, value in args.filter:
+        filters.setdefault(key, []).append(value)
+    request = {"index": args.index, "k": args.k, "mode": args.mode,
+               "filters": {k: v[0] if len(v) == 1 else v for k, v in filters.items()}}
+    if args.record_id is not None:
+        request["record_id"] = args.record_id
+    if args.query is not None:
+        request["query"] = args.query
+    result = _search_service(args).search(request)
+    _emit(result.model_dump_json(), compact=args.compact)
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a model from corpora/ and write its artifact directory with a model card."""
     from .phi import tagger
@@ -242,11 +356,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     problems = verify_lexicons()
     analyzer = load(args.config)
-    result = analyzer.analyze("Denies chest pain. H/o HTN on metoprolol 25 mg PO BID.")
+    analyzer.prepare()  # the encoder and the ICD-10-CM synonym index (built on the first run, ~2 min on CPU)
+    result = analyzer.analyze("Denies chest pain. H/o HTN on metoprolol 25 mg PO BID. Pnuemonia on CXR.")
     found = {(e.text, e.assertion.certainty.value, e.assertion.temporality.value) for e in result.entities}
     expected = {("chest pain", "negated", "current"), ("HTN", "positive", "historical")}
     if not expected <= found:
         problems.append(f"smoke test: expected {sorted(expected)}, got {sorted(found)}")
+    codes = {e.text: e.codes[0].code for e in result.entities if e.codes}
+    if "nlp_service_icd10cm_v2" in analyzer.settings.pipeline and codes.get("Pnuemonia") != "J18.9":
+        problems.append(f"ICD-10-CM smoke test: expected Pnuemonia -> J18.9, got {codes}")
     from . import load_phi
 
     phi = load_phi(args.config)
@@ -307,16 +425,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("evaluate", help="score the system against gold annotations")
-    p.add_argument("task", choices=["records", "phi"])
+    p.add_argument("task", choices=["records", "phi", "linking"])
     p.add_argument("--gold", action="append", metavar="DIR",
                    help="folder of gold notes (<id>.txt + <id>.json); records: corpora/notes/gold, "
-                        "phi: corpora/notes/gold and corpora/phi/gold (repeatable for phi)")
-    p.add_argument("--errors", action="store_true", help="phi: list every missed and spurious span")
+                        "phi: corpora/notes/gold and corpora/phi/gold (repeatable for phi); "
+                        "linking: a mentions JSONL file (default corpora/linking/gold/mentions.jsonl)")
+    p.add_argument("--errors", action="store_true", help="phi: list every missed and spurious span; linking: every miss")
     p.add_argument("--preservation", action="store_true",
                    help="phi: also count the clinical entities that survive de-identification")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("link", help="ICD-10-CM codes for one problem mention")
+    p.add_argument("mention", help='e.g. "R hip OA" or "pnuemonia"')
+    p.add_argument("-k", type=int, help="how many codes (default: linking.top_k)")
+    p.add_argument("--mode", choices=["combined", "exact", "embedding"])
+    p.add_argument("--history", action="store_true", help="the problem is past (adds personal-history codes)")
+    p.add_argument("--family", action="store_true", help="the problem is a relative's (family-history codes)")
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("index", help="build and manage record collections for similar-record search")
+    p.add_argument("action", choices=["build", "add", "delete", "list", "info", "drop"])
+    p.add_argument("name_pos", nargs="?", metavar="NAME", help="collection name (or --name)")
+    p.add_argument("--name", help="collection name")
+    p.add_argument("--input", metavar="FILE|-", help='build/add: JSONL, one {"id", "text", "metadata"} per line')
+    p.add_argument("--replace", action="store_true", help="build: replace an existing collection of that name")
+    p.add_argument("--ids", nargs="+", default=[], metavar="ID", help="delete: record ids")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="top-k similar records from a collection (hybrid dense + BM25)")
+    p.add_argument("query", nargs="?", help="query text (or --record-id)")
+    p.add_argument("--index", required=True, help="collection name")
+    p.add_argument("--record-id", help="find records like this one")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--filter", action="append", type=_parse_filter, default=[], metavar="KEY=VALUE",
+                   help="metadata filter (repeat a key for any-of)")
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("train", help="train a model from the gold corpora (deterministic for a seed)")
     p.add_argument("model", choices=["phi-tagger"])
@@ -340,6 +488,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "index":
+        args.name = args.name or args.name_pos
+        if args.action != "list" and not args.name:
+            parser.error(f"index {args.action}: give the collection name (NAME or --name)")
+        if args.action in ("build", "add") and not args.input:
+            parser.error(f"index {args.action}: --input FILE is required")
+        if args.action == "delete" and not args.ids:
+            parser.error("index delete: --ids is required")
     try:
         return args.func(args)
     except ServiceError as exc:

@@ -60,12 +60,45 @@ class PhiSettings(_Section):
     secret_file: str = "var/phi_secret.key"
 
 
+class EmbeddingSettings(_Section):
+    """The shared sentence encoder (all-MiniLM-L6-v2)."""
+
+    # auto: torch on CUDA (bf16/fp16), ONNX Runtime int8 on CPU; or torch, onnx-int8
+    backend: str = Field("auto", pattern="^(auto|torch|onnx-int8|torch-int8)$")
+    # built artifacts (the ONNX export, the ICD-10-CM synonym index); relative to the working directory
+    cache_dir: str = "var/models"
+
+
+class LinkingSettings(_Section):
+    """ICD-10-CM linking of PROBLEM entities."""
+
+    top_k: int = Field(5, ge=1, le=20)
+    neighbours: int = Field(40, ge=1, le=500)
+    mode: str = Field("combined", pattern="^(combined|exact|embedding)$")
+
+
+class SearchSettings(_Section):
+    """Record collections: dense (hnswlib) + lexical (bm25s) indexes, fused by reciprocal rank."""
+
+    data_dir: str = "var/indexes"
+    exact_threshold: int = Field(20_000, ge=1)
+    max_k: int = Field(100, ge=1, le=10_000)
+    candidates: int = Field(100, ge=10, le=10_000)
+    passage_chars: int = Field(600, ge=100, le=20_000)
+    max_query_chars: int = Field(5_000, ge=10)
+    max_record_chars: int = Field(1_000_000, ge=100)
+    rrf_k: int = Field(60, ge=1)
+
+
 class Settings(_Section):
     """All settings."""
 
     service: ServiceSettings = ServiceSettings()
     records: RecordsSettings
     phi: PhiSettings
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    linking: LinkingSettings = LinkingSettings()
+    search: SearchSettings = SearchSettings()
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

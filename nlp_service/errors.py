@@ -96,6 +96,9 @@ class Errors:
     TOO_MANY_TERMS = ErrorSpec(
         "E107", 400, "Too many terms", "The request has {count} terms; the limit is {limit}."
     )
+    EMPTY_QUERY = ErrorSpec("E111", 400, "Empty query", "The {what} is empty (or only white space): give text to search for.")
+    K_OUT_OF_RANGE = ErrorSpec("E112", 400, "k out of range", "k must be an integer from 1 to {limit}; got {k!r}.")
+    INVALID_FILTER = ErrorSpec("E113", 400, "Invalid filter", "Filter {key!r}: {reason}.")
     # E2xx: routing
     NOT_FOUND = ErrorSpec("E200", 404, "Not found", "No resource at {path}.")
     METHOD_NOT_ALLOWED = ErrorSpec(

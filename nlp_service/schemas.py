@@ -108,6 +108,7 @@ class Code(_Model):
     matched: str = Field(description="the lexicon term or synonym that produced the link")
     method: Literal["lexicon", "exact", "embedding"] = "lexicon"
     billable: bool = True
+    version: str | None = Field(None, description="the code-set release, e.g. 'ICD-10-CM 2026 (simple-icd-10-cm 1.5.0)'")
 
 
 class Entity(Span):
@@ -236,3 +237,71 @@ class DeidentifyResult(_Model):
     operator: str
     findings: list[Replacement] = []
     version: str
+
+
+# -- search -------------------------------------------------------------------------------------------
+MetadataValue = str | int | float | bool
+
+
+class SearchRecord(_Model):
+    """One record to index: an id, its text, and flat metadata to filter on."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    text: str
+    metadata: dict[str, MetadataValue | None] = {}
+
+
+class SearchRequest(_Model):
+    """Search an index by query text or by the id of a record in it (more like this)."""
+
+    index: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    query: str | None = Field(None, description="text to search for; give this or record_id")
+    record_id: str | None = Field(None, description="find records like this one (it is left out of the hits)")
+    k: int = Field(10, strict=True, description="how many records to return (1 to search.max_k)")
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    filters: dict[str, MetadataValue | list[MetadataValue]] = Field(
+        {}, description="metadata equality filters; a list means any of these values")
+
+
+class Passage(Span):
+    """The stretch of a record that matched best."""
+
+
+class SearchHit(_Model):
+    id: str
+    score: float = Field(description="fused score (reciprocal rank fusion in hybrid mode, cosine or BM25 otherwise)")
+    rank: int
+    metadata: dict[str, MetadataValue | None] = {}
+    passage: Passage
+    dense_rank: int | None = Field(None, description="the passage's rank in dense retrieval (1 = best)")
+    lexical_rank: int | None = Field(None, description="the passage's rank in BM25 retrieval (1 = best)")
+
+
+class SearchResult(_Model):
+    index: str
+    mode: str
+    k: int
+    hits: list[SearchHit]
+    version: str
+
+
+class IndexInfo(_Model):
+    name: str
+    records: int
+    passages: int
+    vector_index: str = Field(description="exact or hnsw")
+    encoder: str
+    created: str
+    updated: str
+
+
+class BuildReport(_Model):
+    """What an index build or add did: counts, and every line that was skipped with why."""
+
+    name: str
+    added: int
+    replaced: int = 0
+    skipped: list[dict[str, int | str]] = []
+    records: int
+    passages: int
+    seconds: float

@@ -206,3 +206,47 @@ def test_cli_deid_folder_copies_empty_notes(tmp_path, capsys):
     assert main(["deid", str(src), "--out", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["failed"] == 0
     assert (out / "empty.txt").read_text(encoding="utf-8") == "  \n"
+
+
+def test_cli_link_prints_ranked_codes(capsys):
+    assert main(["link", "R hip OA", "-k", "3", "--compact"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["codes"][0]["code"] == "M16.11" and len(data["codes"]) == 3
+    assert data["code_set"].startswith("ICD-10-CM")
+
+
+def test_cli_index_build_search_add_delete(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NLP_SERVICE__SEARCH__DATA_DIR", str(tmp_path / "indexes"))
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join([
+        json.dumps({"id": "a", "text": "Community acquired pneumonia treated with ceftriaxone.", "metadata": {"unit": "4W"}}),
+        json.dumps({"id": "b", "text": "Left knee osteoarthritis, knee replacement planned.", "metadata": {"unit": "ortho"}}),
+        "{broken",
+    ]), encoding="utf-8")
+    assert main(["index", "build", "--input", str(records), "--name", "demo"]) == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert report["added"] == 2 and report["skipped"][0]["line"] == 3 and "skipped 1 line" in out.err
+    assert main(["index", "build", "--input", str(records), "--name", "demo"]) == 2
+    assert "[E404]" in capsys.readouterr().err
+    assert main(["search", "lung infection", "--index", "demo", "-k", "1", "--compact"]) == 0
+    assert json.loads(capsys.readouterr().out)["hits"][0]["id"] == "a"
+    assert main(["search", "--index", "demo", "--record-id", "a", "--filter", "unit=ortho", "--compact"]) == 0
+    assert [h["id"] for h in json.loads(capsys.readouterr().out)["hits"]] == ["b"]
+    assert main(["index", "delete", "demo", "--ids", "a", "zz"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"name": "demo", "deleted": 1, "not_found": 1}
+    assert main(["index", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["records"] == 1
+    assert main(["search", "", "--index", "demo"]) == 2
+    assert "[E111]" in capsys.readouterr().err
+    assert main(["search", "x", "--index", "nope"]) == 2
+    assert "[E202]" in capsys.readouterr().err
+    assert main(["index", "drop", "demo"]) == 0
+    assert not (tmp_path / "indexes" / "demo").exists()
+
+
+def test_cli_evaluate_linking(capsys):
+    assert main(["evaluate", "linking", "--split", "dev", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["modes"]) == {"combined", "exact", "embedding"}
+    assert report["modes"]["combined"]["all"]["n"] >= 300

@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             and the environment, with ``overrides`` (settings sections as dicts) applied last.
     """
     from .. import _logging
-    from . import deid, errors, health, records, request_log
+    from . import deid, errors, health, records, request_log, search
 
     settings = settings or load_settings(overrides=overrides or None)
     _logging.configure(settings.service.log_level)
@@ -32,9 +32,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["nlp_service.settings"] = settings
     records.init_app(app, settings)
     deid.init_app(app, settings)
+    search.init_app(app, settings)
     errors.init_app(app)
     request_log.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(deid.bp)
+    app.register_blueprint(search.bp)
     return app

@@ -18,7 +18,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Load the record analyser once for this process and attach it to the app."""
     from .. import record_analyzer
 
-    app.extensions[EXTENSION] = record_analyzer(settings.records)
+    analyzer = record_analyzer(settings)
+    analyzer.prepare()  # load the ICD-10-CM synonym index now, not on the first request
+    app.extensions[EXTENSION] = analyzer
 
 
 def analyzer() -> RecordAnalyzer:

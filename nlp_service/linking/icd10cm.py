@@ -213,8 +213,12 @@ class CodeSet:
             return (initial or extended)[0]
         # the child that ICD-10-CM marks as the default with a "... NOS" inclusion term, else the most
         # "unspecified"/"without" one
+        own = self.words(code)
+
         def rank(c: str) -> tuple[int, int]:
-            nos = any(term.rstrip().endswith("NOS") for term in cm.get_inclusion_term(c))
+            # "Pulmonary embolism NOS" under I26.9 marks I26.99 as the default; "Subsegmental pulmonary
+            # embolism NOS" (I26.93) names something more specific than its parent, so it does not
+            nos = any(term.rstrip().endswith("NOS") and content_words(term) <= own for term in cm.get_inclusion_term(c))
             return (0 if nos else 1, self._default_rank(cm.get_description(c)))
 
         return self.billable_target(min(children, key=rank))
@@ -537,7 +541,7 @@ class IcdLinker:
         mention = query.text
         side = side_of(mention) or next((s for v in variants if (s := side_of(v))), None)
         words = content_words(variants[0] if variants else mention)
-        best: dict[str, Candidate] = {}
+        best: dict[str, tuple[float, Candidate]] = {}
 
         def offer(code: str, score: float, matched: str, method: str) -> None:
             if method == "exact" and self.codes.billable(code):
@@ -546,9 +550,9 @@ class IcdLinker:
             if side:
                 target = self.codes.billable_target(self.codes.lateral(target, side, words))
             current = best.get(target)
-            if current is None or score > current.score:
-                best[target] = Candidate(target, self.codes.display(target), round(float(min(score, 1.0)), 4), matched,
-                                         method, self.codes.billable(target))
+            if current is None or score > current[0]:
+                best[target] = (score, Candidate(target, self.codes.display(target), round(float(min(score, 1.0)), 4),
+                                                 matched, method, self.codes.billable(target)))
 
         if mode != "embedding":
             for text, factor in ((mention, 1.0), *((v, _VARIANT_FACTOR) for v in variants)):
@@ -558,34 +562,48 @@ class IcdLinker:
         for score, i in neighbours:
             matched, code, _source = self._strings[i]
             offer(code, _EMBEDDING_FACTOR * score, matched, "embedding")
-        ranked = sorted(best.values(), key=lambda c: (-c.score, self.codes._default_rank(c.display), c.code))
+        ordered = sorted(best.values(), key=lambda x: (-x[0], self.codes._default_rank(x[1].display), x[1].code))
+        ranked = [candidate for _raw, candidate in ordered]
         if (query.history or query.family) and ranked and mode != "embedding":
             ranked = self._past(query, ranked) + ranked
             seen: set[str] = set()
             ranked = [c for c in ranked if not (c.code in seen or seen.add(c.code))]
         return ranked[:k]
 
+    @cache  # noqa: B019 - one linker per process
+    def _history_codes(self, family: bool) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Billable "family history of" codes, or "personal history of" and "old" codes, with the words
+        that name their condition."""
+        cm = self.codes.cm
+        prefix = ("family history of",) if family else ("personal history of", "old ")
+        out = []
+        for text, code, source in self._strings:
+            if source != "description" or not text.lower().startswith(prefix):
+                continue
+            code = self.codes.billable_target(code)
+            words = content_words(text) - {"personal", "family", "history", "old", "other", "disease", "disorder"}
+            if words and cm.is_valid_item(code):
+                out.append((code, frozenset(words)))
+        return tuple(out)
+
     def _past(self, query: Query, ranked: list[Candidate]) -> list[Candidate]:
-        """"Personal history of" / "old" (or "family history of") codes for the top candidates."""
-        rules = _rules()
-        templates = rules["family_queries"] if query.family else rules["history_queries"]
-        out: list[Candidate] = []
-        top = ranked[0].score
-        if top < 0.8:  # too unsure what the condition is to say it is past
-            return out
-        for candidate in ranked[:2]:
-            core = re.sub(r",?\s*unspecified\b.*$", "", candidate.display, flags=re.I).strip()
-            cores = {core, re.sub(r"^(?:acute|chronic)\s+", "", core, flags=re.I), candidate.matched}
+        """"Personal history of" / "old" (or "family history of") codes for the top candidate: the one
+        whose condition words cover most of the candidate's."""
+        top = ranked[0]
+        if top.score < 0.8:  # too unsure what the condition is to say it is past
+            return []
+        ignore = {"other", "disease", "disorder", "acute", "chronic"}
+        cores = [c for c in (content_words(top.matched) - ignore, content_words(top.display) - ignore) if c]
+        best: list[tuple[float, int, str]] = []
+        for code, words in self._history_codes(query.family):
             for core in cores:
-                for template in templates:
-                    for i, score in self._lexical(template.format(core)):
-                        if score < 0.95:
-                            continue
-                        _text, code, _source = self._strings[i]
-                        code = self.codes.billable_target(code)
-                        if code[0] == "Z" or "old" in self.codes.display(code).lower():
-                            out.append(Candidate(code, self.codes.display(code), round(min(1.0, top * score), 4),
-                                                 _text, "exact", self.codes.billable(code)))
-            if out:
-                break
-        return sorted(out, key=lambda c: -c.score)
+                shared = len(core & words)
+                if shared:
+                    best.append((shared / len(core | words), -len(words - core), code))
+        if not best:
+            return []
+        ratio, _extra, code = max(best)
+        if ratio < 0.3:
+            return []
+        return [Candidate(code, self.codes.display(code), round(min(1.0, top.score + 0.001), 4), top.matched, top.method,
+                          self.codes.billable(code))]

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..config import RecordsSettings, format_validation_error
+from ..config import EmbeddingSettings, LinkingSettings, RecordsSettings, format_validation_error
 from ..errors import Errors
 from ..schemas import Entity, RecordAnalysis, Section, Sentence, Term
 from ..validation import check_text
@@ -55,11 +55,17 @@ class RecordAnalyzer:
         [('chest pain', 'negated', 'current'), ('HTN', 'positive', 'historical')]
     """
 
-    def __init__(self, settings: RecordsSettings) -> None:
+    def __init__(self, settings: RecordsSettings, linking: LinkingSettings | None = None,
+                 embeddings: EmbeddingSettings | None = None) -> None:
         register_factories()
         self.settings = settings
         self.nlp: Language = make_nlp()
-        component_config = {"nlp_service_concepts_v1": {"lexicons": list(settings.lexicons)}}
+        linking, embeddings = linking or LinkingSettings(), embeddings or EmbeddingSettings()
+        component_config = {
+            "nlp_service_concepts_v1": {"lexicons": list(settings.lexicons)},
+            "nlp_service_icd10cm_v2": {"top_k": linking.top_k, "neighbours": linking.neighbours, "mode": linking.mode,
+                                       "cache_dir": embeddings.cache_dir, "backend": embeddings.backend},
+        }
         for name in settings.pipeline:
             if name not in Language.factories:
                 raise Errors.UNKNOWN_COMPONENT.error(
@@ -67,6 +73,14 @@ class RecordAnalyzer:
                     available=", ".join(sorted(n for n in Language.factories if n.startswith("nlp_service_"))),
                 )
             self.nlp.add_pipe(name, config=component_config.get(name, {}))
+
+    def prepare(self) -> None:
+        """Build or load what components load lazily (the ICD-10-CM synonym index), so that the
+        first request does not pay for it."""
+        for _name, component in self.nlp.pipeline:
+            linker = getattr(component, "linker", None)
+            if linker is not None:
+                linker.prepare()
 
     # -- input checks -------------------------------------------------------------------------
     def check_text(self, text: Any) -> str:

@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from .assertions import AssertionTagger
 from .concepts import ConceptMatcher
 from .extensions import set_extensions
-from .linking import LexiconCodeLinker
+from .linking import IcdCodeLinker, LexiconCodeLinker
 from .medications import MedicationAttributes
 from .sections import SectionDetector
 from .sentences import SentenceRules
@@ -65,6 +65,7 @@ COMPONENTS: dict[str, str] = {
     "nlp_service_assertions_v1": "ConText assertions with cues and section context (data: context_rules.json)",
     "nlp_service_medication_attributes_v1": "strength, dose, route, frequency, duration, form",
     "nlp_service_icd10cm_lexicon_v1": "ICD-10-CM codes from the problem lexicon",
+    "nlp_service_icd10cm_v2": "top-k ICD-10-CM codes from the whole code set (lexical + embeddings; data: icd_linking.json)",
 }
 
 
@@ -97,6 +98,10 @@ def register_factories() -> None:
     def icd10cm_lexicon(nlp: Language, name: str, max_codes: int) -> LexiconCodeLinker:
         return LexiconCodeLinker(max_codes=max_codes)
 
+    def icd10cm(nlp: Language, name: str, top_k: int, cache_dir: str, backend: str, neighbours: int,
+                mode: str) -> IcdCodeLinker:
+        return IcdCodeLinker(top_k=top_k, cache_dir=cache_dir, backend=backend, neighbours=neighbours, mode=mode)
+
     Language.factory("nlp_service_sections_v1", func=sections)
     Language.factory("nlp_service_sentences_v1", func=sentences)
     Language.factory(
@@ -113,4 +118,9 @@ def register_factories() -> None:
     # one code: the concept's primary code; its other codes are laterality or subtype variants the
     # text rarely supports ("breast cancer" is not "right breast cancer")
     Language.factory("nlp_service_icd10cm_lexicon_v1", default_config={"max_codes": 1}, func=icd10cm_lexicon)
+    Language.factory(
+        "nlp_service_icd10cm_v2",
+        default_config={"top_k": 5, "cache_dir": "var/models", "backend": "auto", "neighbours": 40, "mode": "combined"},
+        func=icd10cm,
+    )
     _REGISTERED = True

@@ -7,9 +7,13 @@ carry no codes. The code set is the one simple-icd-10-cm ships (recorded in the 
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc
 
 from ..schemas import Code
+
+_SIDE_BEFORE = re.compile(r"(?:^|[\s(,;:])(left|right|bilateral|bilat|b/l|lt|rt|l|r)\.?\s+$", re.I)
 
 
 class LexiconCodeLinker:
@@ -42,5 +46,53 @@ class LexiconCodeLinker:
                     billable=c.get("billable", True),
                 )
                 for rank, c in enumerate(codes[: self.max_codes])
+            )
+        return doc
+
+
+class IcdCodeLinker:
+    """Sets ``span._.nlps_codes`` for PROBLEM entities: the top-k ICD-10-CM codes from the whole code
+    set (:class:`nlp_service.linking.IcdLinker`), one batch per note. Negated problems keep their
+    codes (FHIR marks them refuted); historical ones also get "personal history of" codes, family
+    ones "family history of" codes."""
+
+    def __init__(self, top_k: int = 5, cache_dir: str = "var/models", backend: str = "auto", neighbours: int = 40,
+                 mode: str = "combined") -> None:
+        self.top_k, self.mode = top_k, mode
+        self.cache_dir, self.backend, self.neighbours = cache_dir, backend, neighbours
+        self._linker = None
+
+    @property
+    def linker(self):  # noqa: ANN201 - built on first use, shared by every analyser in the process
+        if self._linker is None:
+            from ..linking import shared_linker
+
+            self._linker = shared_linker(self.cache_dir, self.backend, self.neighbours)
+        return self._linker
+
+    def __call__(self, doc: Doc) -> Doc:
+        from ..linking import Query, history_cue
+        from ..schemas import Subject, Temporality
+        from .text import char_span, source_text
+
+        problems = [ent for ent in doc.ents if ent.label_ == "PROBLEM" and ent.text.strip()]
+        if not problems:
+            return doc
+        text = source_text(doc)
+        queries = []
+        for ent in problems:
+            begin, end = char_span(doc, ent.start, ent.end)
+            assertion = ent._.nlps_assertion
+            historical = assertion is not None and assertion.temporality == Temporality.HISTORICAL
+            family = assertion is not None and assertion.subject == Subject.FAMILY
+            side = _SIDE_BEFORE.search(text[max(0, begin - 14):begin])  # "L knee OA": the side is outside the entity
+            mention = f"{side.group(1)} {text[begin:end]}" if side else text[begin:end]
+            queries.append(Query(mention, history=historical or history_cue(text, begin, end), family=family))
+        linker = self.linker
+        for ent, candidates in zip(problems, linker.link_many(queries, k=self.top_k, mode=self.mode), strict=True):
+            ent._.nlps_codes = tuple(
+                Code(code=c.code, display=c.display, score=c.score, matched=c.matched, method=c.method,
+                     billable=c.billable, version=linker.version)
+                for c in candidates
             )
         return doc
