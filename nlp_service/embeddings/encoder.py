@@ -204,10 +204,23 @@ class OnnxBackend:
         if not fresh:
             log.info("building the ONNX encoder", extra={"target": str(target)})
             build_onnx(path, target)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(target / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self.model_file, self.threads = target / "model.onnx", threads
+        self._session: Any = None
+        self._pid = -1
+
+    @property
+    def session(self) -> Any:
+        """The ONNX Runtime session, created on first use in each process: ONNX Runtime is not
+        fork-safe, and gunicorn forks its workers from a master that loaded the app."""
+        if self._session is None or self._pid != os.getpid():
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            self._session = ort.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
+            self._pid = os.getpid()
+        return self._session
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         return self.session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0].astype(np.float32)
@@ -216,11 +229,18 @@ class OnnxBackend:
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "var" / "models"
 
 #: Encoder backends by name; each factory takes the model path and the cache folder.
-BACKENDS: dict[str, Callable[[Path, Path], Any]] = {
-    "torch": lambda path, cache: TorchBackend(path),
-    "onnx-int8": lambda path, cache: OnnxBackend(path, cache),
-    "torch-int8": lambda path, cache: TorchBackend(path, quantize=True),
+BACKENDS: dict[str, Callable[..., Any]] = {
+    "torch": lambda path, cache, threads=None: TorchBackend(path, threads=threads),
+    "onnx-int8": lambda path, cache, threads=None: OnnxBackend(path, cache, threads=threads),
+    "torch-int8": lambda path, cache, threads=None: TorchBackend(path, quantize=True, threads=threads),
 }
+
+
+def default_threads() -> int:
+    """Threads for one process's encoder: ``NLP_SERVICE_ENCODER_THREADS`` when set (``nlp-service serve``
+    sets it to cores / workers), else every core."""
+    value = os.environ.get("NLP_SERVICE_ENCODER_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
 
 def resolve_backend(name: str) -> str:
@@ -245,7 +265,7 @@ class Encoder:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), use_fast=True)
         if not self.tokenizer.is_fast:
             raise Errors.RESOURCE_INVALID.error(name="encoder tokenizer", reason="the fast tokenizer is missing")
-        self.backend = BACKENDS[self.backend_name](path, cache_dir or DEFAULT_CACHE)
+        self.backend = BACKENDS[self.backend_name](path, cache_dir or DEFAULT_CACHE, default_threads())
         self.token_budget = token_budget
         self.max_batch = max_batch
         self.dimension = DIMENSION

@@ -71,8 +71,10 @@ def _rules() -> dict[str, Any]:
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to spaces, runs of spaces collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
     text = text.replace("b/l", " bilateral ").replace("w/o", " without ").replace("w/", " with ")
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -249,6 +251,7 @@ class CodeSet:
                 out.append(c)
         return tuple(out)
 
+    @cache  # noqa: B019
     def _category(self, code: str) -> str:
         cm = self.cm
         while (parent := cm.get_parent(code)) and not cm.is_chapter_or_block(parent):
@@ -262,6 +265,12 @@ class CodeSet:
         words = _WORD.findall(description.lower())
         return sum(w == "with" or w in _SIDE_SET for w in words) - sum(w in _DEFAULT_WORDS for w in words)
 
+    @cache  # noqa: B019
+    def _sided(self, category: str, side: str) -> tuple[str, ...]:
+        pattern = re.compile(rf"\b{side}\b")
+        return tuple(c for c in self._bases(category) if pattern.search(self.cm.get_description(c).lower()))
+
+    @cache  # noqa: B019
     def specific(self, code: str, words: frozenset[str]) -> str:
         """``code``, or the code in its category whose description holds every word of the mention
         with the fewest extra words (ICD-10-CM's defaults, "unspecified" and "without", on a tie)."""
@@ -274,6 +283,7 @@ class CodeSet:
         best = min(pool, key=lambda c: (len(self.words(c) - words), self._default_rank(self.display(c)), len(c), c))
         return self._with_seventh(best, seventh)
 
+    @cache  # noqa: B019
     def lateral(self, code: str, side: str, words: frozenset[str] = frozenset()) -> str:
         """The code for ``side`` in the same category, as close to ``code`` as the code set allows
         (same condition and site, same 7th character), else ``code``."""
@@ -285,14 +295,9 @@ class CodeSet:
         own = self.words(base) - {"part", "site", "limb"}
         if not own:
             return code
-
-        def sided(c: str, word: str) -> bool:
-            return re.search(rf"\b{word}\b", cm.get_description(c).lower()) is not None
-
-        pool = [c for c in self._bases(category) if sided(c, side)]
-        if not pool and side in ("right", "left") and not any(sided(c, "right") or sided(c, "left")
-                                                               for c in self._bases(category)):
-            pool = [c for c in self._bases(category) if sided(c, "unilateral")]
+        pool = list(self._sided(category, side))
+        if not pool and side in ("right", "left") and not (self._sided(category, "right") or self._sided(category, "left")):
+            pool = list(self._sided(category, "unilateral"))
         pool = [c for c in pool if len(own & self.words(c)) >= max(1, len(own) / 2)]
         if not pool:
             return code
@@ -414,8 +419,11 @@ class Rewriter:
 class IcdLinker:
     """Top-k ICD-10-CM codes for a problem mention. Build once per process (index on first use)."""
 
-    def __init__(self, cache_dir: Path, encoder_backend: str = "auto", neighbours: int = 40) -> None:
+    def __init__(self, cache_dir: Path, encoder_backend: str = "auto", neighbours: int = 40,
+                 exact_neighbours: int = 10) -> None:
         self.codes = CodeSet()
+        # neighbours kept for a mention that already matched exactly (0: no embedding search for it)
+        self.exact_neighbours = exact_neighbours
         self.cache_dir = Path(cache_dir)
         self.encoder_backend = encoder_backend
         self.neighbours = neighbours
@@ -481,6 +489,8 @@ class IcdLinker:
     def _lexical(self, text: str) -> list[tuple[int, float]]:
         """(string index, score) of the lexical matches of one query text: exact, else any order,
         else the strings that hold every word."""
+        if not key(text):  # only filler or side words ("AS", "OD"): nothing to look up
+            return []
         hits = [(i, "exact") for i in self._exact.get(key(text), [])]
         hits += [(i, "bag") for i in self._bag.get(bag_key(text), [])]
         if not hits:
@@ -507,28 +517,45 @@ class IcdLinker:
         queries = [m if isinstance(m, Query) else Query(m) for m in mentions]
         keys = [(q, k, mode) for q in queries]
         results: list[list[Candidate] | None] = [self._memo.get(key) for key in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
+        first: dict[tuple, int] = {}
+        for i, r in enumerate(results):
+            if r is None:
+                first.setdefault(keys[i], i)  # a mention repeated in the batch is linked once
+        todo = sorted(first.values())
         if todo:
             variants = {i: self.rewriter.variants(queries[i].text) for i in todo}
             neighbours: dict[int, list[tuple[float, int]]] = {i: [] for i in todo}
+            confident: set[int] = set()
             if mode != "exact":
                 self._ensure_index()
                 texts, owners = [], []
                 for i in todo:
-                    for text in [queries[i].text, *(variants[i] if mode == "combined" else [])]:
-                        texts.append(text)
-                        owners.append(i)
+                    if mode == "combined" and self._confident(queries[i].text, variants[i]):
+                        confident.add(i)
+                        if not self.exact_neighbours:
+                            continue  # an exact match, and its list is filled from the code set
+                    # the rewritten mention when there is one ("R hip OA" -> "right hip osteoarthritis"),
+                    # else the mention as written
+                    text = variants[i][0] if variants[i] and mode == "combined" else queries[i].text
+                    texts.append(text)
+                    owners.append(i)
                 vectors = self._encoder.encode(texts)
-                scores, ids = self._index.search(vectors, self.neighbours)
+                scores, ids = self._index.search(vectors, self.neighbours) if texts else ([], [])
                 for row, owner in enumerate(owners):
                     neighbours[owner].extend((float(s), int(j)) for s, j in zip(scores[row], ids[row], strict=True) if j >= 0)
             for i in todo:
-                ranked = self._rank(queries[i], variants[i], neighbours[i], k, mode)
+                # an exact match needs only a few neighbours to fill its list
+                limit = self.exact_neighbours if mode == "combined" and i in confident else self.neighbours
+                ranked = self._rank(queries[i], variants[i], neighbours[i], k, mode, limit)
                 if len(self._memo) > 50_000:
                     self._memo.clear()
                 self._memo[keys[i]] = ranked
                 results[i] = ranked
-        return [r or [] for r in results]
+        return [r if r is not None else self._memo.get(keys[i], []) for i, r in enumerate(results)]
+
+    def _confident(self, mention: str, variants: list[str]) -> bool:
+        """True when the mention (or its rewrite) matches ICD-10-CM or lexicon wording exactly."""
+        return any(score >= 0.95 for text in (mention, *variants) for _i, score in self._lexical(text))
 
     def link(self, mention: str | Query, k: int = 5, mode: str = "combined") -> list[Candidate]:
         text = mention.text if isinstance(mention, Query) else mention
@@ -537,16 +564,16 @@ class IcdLinker:
         return self.link_many([mention], k, mode)[0]
 
     def _rank(self, query: Query, variants: list[str], neighbours: list[tuple[float, int]], k: int,
-              mode: str) -> list[Candidate]:
+              mode: str, limit: int | None = None) -> list[Candidate]:
         mention = query.text
         side = side_of(mention) or next((s for v in variants if (s := side_of(v))), None)
         words = content_words(variants[0] if variants else mention)
         best: dict[str, tuple[float, Candidate]] = {}
 
-        def offer(code: str, score: float, matched: str, method: str) -> None:
+        def offer(code: str, score: float, matched: str, method: str, refine: bool = True) -> None:
             if method == "exact" and self.codes.billable(code):
                 score += 0.002  # the matched text names this billable code itself, not its category
-            target = self.codes.billable_target(self.codes.specific(code, words))
+            target = self.codes.billable_target(self.codes.specific(code, words) if refine else code)
             if side:
                 target = self.codes.billable_target(self.codes.lateral(target, side, words))
             current = best.get(target)
@@ -559,9 +586,27 @@ class IcdLinker:
                 for i, score in self._lexical(text):
                     matched, code, _source = self._strings[i]
                     offer(code, factor * score, matched, "exact")
-        for score, i in neighbours:
+        by_code: dict[str, tuple[float, str]] = {}
+        for score, i in neighbours:  # each code once, at its best string
             matched, code, _source = self._strings[i]
-            offer(code, _EMBEDDING_FACTOR * score, matched, "embedding")
+            if code not in by_code or score > by_code[code][0]:
+                by_code[code] = (score, matched)
+        ordered_neighbours = sorted(((s, m, c) for c, (s, m) in by_code.items()), reverse=True)
+        limit = self.neighbours if limit is None else limit
+        for n, (score, matched, code) in enumerate(ordered_neighbours):
+            if n >= limit and len(best) >= k:
+                break
+            # the nearest few are made as specific as the mention; the rest only fill the list
+            offer(code, _EMBEDDING_FACTOR * score, matched, "embedding", refine=n < 10)
+        if mode == "combined" and best and max(b[0] for b in best.values()) >= 0.95:
+            # an exact match: its billable siblings are alternatives too (with/without, other sides)
+            top = max(best.values(), key=lambda x: x[0])
+            parent = self.codes.cm.get_parent(self.codes._base(top[1].code)[0])
+            if parent and not self.codes.cm.is_chapter_or_block(parent):
+                siblings = [c for c in self.codes.cm.get_descendants(parent) if self.codes.billable(c)]
+                siblings.sort(key=lambda c: (self.codes._default_rank(self.codes.display(c)), c))
+                for c in siblings[: k * 2]:
+                    offer(c, top[0] * 0.8, top[1].matched, "exact", refine=False)
         ordered = sorted(best.values(), key=lambda x: (-x[0], self.codes._default_rank(x[1].display), x[1].code))
         ranked = [candidate for _raw, candidate in ordered]
         if (query.history or query.family) and ranked and mode != "embedding":

@@ -64,6 +64,7 @@ class RecordAnalyzer:
         component_config = {
             "nlp_service_concepts_v1": {"lexicons": list(settings.lexicons)},
             "nlp_service_icd10cm_v2": {"top_k": linking.top_k, "neighbours": linking.neighbours, "mode": linking.mode,
+                                       "exact_neighbours": linking.exact_neighbours,
                                        "cache_dir": embeddings.cache_dir, "backend": embeddings.backend},
         }
         for name in settings.pipeline:

@@ -99,8 +99,9 @@ def register_factories() -> None:
         return LexiconCodeLinker(max_codes=max_codes)
 
     def icd10cm(nlp: Language, name: str, top_k: int, cache_dir: str, backend: str, neighbours: int,
-                mode: str) -> IcdCodeLinker:
-        return IcdCodeLinker(top_k=top_k, cache_dir=cache_dir, backend=backend, neighbours=neighbours, mode=mode)
+                mode: str, exact_neighbours: int) -> IcdCodeLinker:
+        return IcdCodeLinker(top_k=top_k, cache_dir=cache_dir, backend=backend, neighbours=neighbours, mode=mode,
+                             exact_neighbours=exact_neighbours)
 
     Language.factory("nlp_service_sections_v1", func=sections)
     Language.factory("nlp_service_sentences_v1", func=sentences)
@@ -120,7 +121,8 @@ def register_factories() -> None:
     Language.factory("nlp_service_icd10cm_lexicon_v1", default_config={"max_codes": 1}, func=icd10cm_lexicon)
     Language.factory(
         "nlp_service_icd10cm_v2",
-        default_config={"top_k": 5, "cache_dir": "var/models", "backend": "auto", "neighbours": 40, "mode": "combined"},
+        default_config={"top_k": 5, "cache_dir": "var/models", "backend": "auto", "neighbours": 40, "mode": "combined",
+                        "exact_neighbours": 10},
         func=icd10cm,
     )
     _REGISTERED = True
