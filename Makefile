@@ -44,10 +44,15 @@ models: install
 evaluate: install
 	$(BIN)/nlp-service evaluate records --split all
 	$(BIN)/nlp-service evaluate phi --split all --preservation
+	$(BIN)/nlp-service evaluate linking --split all
 
 bench: dev
+	$(PIP) -e ".[dev,bench]"
 	$(BIN)/python benchmarks/records_throughput.py
 	$(BIN)/python benchmarks/phi_throughput.py
+	$(BIN)/python benchmarks/encoder_speed.py
+	$(BIN)/python benchmarks/linking_latency.py
+	$(BIN)/python benchmarks/index_compare.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
