@@ -239,6 +239,31 @@ class DeidentifyResult(_Model):
     version: str
 
 
+# -- linking ------------------------------------------------------------------------------------------
+class LinkMention(_Model):
+    text: str
+    history: bool = Field(False, strict=True, description="the problem is past: adds 'personal history of' codes")
+    family: bool = Field(False, strict=True, description="the problem is a relative's: adds 'family history of' codes")
+
+
+class LinkRequest(_Model):
+    """Problem mentions to code with ICD-10-CM."""
+
+    mentions: list[str | LinkMention]
+    k: int | None = Field(None, strict=True, description="codes per mention (default linking.top_k, at most 20)")
+
+
+class LinkedMention(_Model):
+    text: str
+    codes: list[Code]
+
+
+class LinkResult(_Model):
+    code_set: str
+    mentions: list[LinkedMention]
+    version: str
+
+
 # -- search -------------------------------------------------------------------------------------------
 MetadataValue = str | int | float | bool
 

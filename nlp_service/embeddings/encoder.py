@@ -193,7 +193,6 @@ class OnnxBackend:
     def __init__(self, path: Path, cache_dir: Path, threads: int | None = None) -> None:
         import json
 
-        import onnxruntime as ort
 
         target = cache_dir / f"minilm-l6-v2-onnx-v{ONNX_VERSION}"
         config_path = target / "config.json"
