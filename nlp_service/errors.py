@@ -125,6 +125,8 @@ class Errors:
     GOLD_INVALID = ErrorSpec("E401", 400, "Invalid gold data", "{path}: {reason}")
     INVALID_RECORDS = ErrorSpec("E403", 400, "No valid records", "{path}: none of its {count} lines is a valid record ({reason}).")
     INDEX_EXISTS = ErrorSpec("E404", 400, "Index exists", "An index named {name!r} exists; pass --replace to rebuild it, or use `nlp-service index add`.")
+    INVALID_DATA = ErrorSpec("E405", 400, "Invalid training data", "{path}: {reason}.")
+    UNKNOWN_MODEL = ErrorSpec("E406", 400, "Unknown model", "Unknown model {name!r}; choose one of: {choices}.")
     NOT_A_FILE = ErrorSpec("E402", 400, "Not a file", "{path} is a directory; give a file, or - for standard input.")
     # E5xx: server faults
     INTERNAL = ErrorSpec(
