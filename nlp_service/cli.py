@@ -332,9 +332,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a model from corpora/ and write its artifact directory with a model card."""
+    """Train a model and write its artifact directory with a model card: the PHI tagger from corpora/,
+    or a text classifier (--model) on the user's own labelled CSV/JSONL."""
+    if args.model is not None:
+        return _train_classifier(args)
+    if args.target != "phi-tagger":
+        raise Errors.INVALID_REQUEST.error(summary="Give --model nb|svm|rf|knn|transformer|rnn|cnn (with --data, "
+                                                   "--text-col, --label-col, --out), or phi-tagger.")
     from .phi import tagger
 
+    args.out = args.out or str(Path("models") / "phi_tagger")
     gold = [Path(g) for g in (args.gold or [Path("corpora") / "notes" / "gold", Path("corpora") / "phi" / "gold"])]
     for folder in gold:
         if not folder.is_dir():
@@ -348,6 +355,59 @@ def cmd_train(args: argparse.Namespace) -> int:
     _emit({"model": str(out), "training_tokens": config["training_tokens"], "evaluated_on": eval_split,
            "results": {k: {m: v[m] for m in ("token_recall", "token_precision")} for k, v in results.items()}},
           compact=False)
+    return EXIT_OK
+
+
+def _train_classifier(args: argparse.Namespace) -> int:
+    from .triage.training import train
+
+    if not args.data or not args.out:
+        raise Errors.INVALID_REQUEST.error(summary="train --model needs --data FILE and --out DIR.")
+    report = train(args.data if len(args.data) > 1 else args.data[0], args.model, args.out, text_col=args.text_col, label_col=args.label_col, seed=args.seed,
+                   urgent=args.urgent)
+    report.pop("versions")
+    report["test"].pop("confusion")
+    _emit(report, compact=False)
+    return EXIT_OK
+
+
+TRIAGE_DATA = [str(Path("corpora") / "triage" / "train.jsonl"), str(Path("corpora") / "triage" / "test.jsonl")]
+
+
+def cmd_train_triage(args: argparse.Namespace) -> int:
+    """Rebuild the shipped triage models (models/triage/<task>/<model>) from corpora/triage."""
+    from .triage.training import train
+
+    out = Path(args.out)
+    summary = {}
+    for task in ("urgency", "destination"):
+        for model in args.models:
+            report = train(TRIAGE_DATA, model, out / task / model, text_col="text", label_col=task, seed=args.seed,
+                           urgent="emergency" if task == "urgency" else None,
+                           command=f"nlp-service train-triage --models {model} --seed {args.seed} --out {args.out}")
+            summary[f"{task}/{model}"] = {k: v for k, v in report["test"].items() if k not in ("confusion", "per_class_f1")}
+    _emit(summary, compact=False)
+    return EXIT_OK
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .triage.service import TriageService
+
+    text = _read_text(args.file) if args.file else args.text
+    if text is None:
+        raise Errors.INVALID_REQUEST.error(summary="Give the message as TEXT or --file FILE|-.")
+    result = TriageService(load_settings(args.config).triage).triage(text, model=args.model)
+    _emit(result.model_dump_json(), compact=args.compact)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .triage.compare import compare
+
+    report = compare(args.data if len(args.data) > 1 else args.data[0], args.models, args.out, text_col=args.text_col, label_col=args.label_col,
+                     seed=args.seed, urgent=args.urgent, title=args.title)
+    _emit({"report": str(Path(args.out) / "report.md"), "models": report["models"]}, compact=False)
     return EXIT_OK
 
 
@@ -468,15 +528,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compact", action="store_true", help="one-line JSON")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("train", help="train a model from the gold corpora (deterministic for a seed)")
-    p.add_argument("model", choices=["phi-tagger"])
+    p = sub.add_parser("train", help="train a text classifier on your data (--model), or the PHI tagger (deterministic)")
+    p.add_argument("target", nargs="?", choices=["phi-tagger"], help="phi-tagger: the PHI tagger from corpora/")
+    p.add_argument("--model", choices=["nb", "svm", "rf", "knn", "transformer", "rnn", "cnn"],
+                   help="text classifier to train on --data")
+    p.add_argument("--data", action="append", metavar="FILE", help="labelled .csv, .tsv or .jsonl (repeatable)")
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p.add_argument("--urgent", help="a label whose recall the model card reports (e.g. emergency)")
     p.add_argument("--gold", action="append", metavar="DIR",
                    help="gold folders (default: corpora/notes/gold and corpora/phi/gold)")
     p.add_argument("--split", choices=["dev", "test", "all"], default="dev",
                    help="split to train on (default dev; the model card reports the other split)")
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--out", default=str(Path("models") / "phi_tagger"), help="artifact directory")
+    p.add_argument("--out", default=None, help="artifact directory (phi-tagger: models/phi_tagger)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("train-triage", help="rebuild the shipped triage models from corpora/triage")
+    p.add_argument("--models", nargs="+", default=["nb", "transformer"], choices=["nb", "svm", "rf", "knn", "transformer", "rnn", "cnn"])
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--out", default=str(Path("models") / "triage"))
+    p.set_defaults(func=cmd_train_triage)
+
+    p = sub.add_parser("triage", help="urgency and destination of a patient message")
+    p.add_argument("text", nargs="?", help="the message (or --file)")
+    p.add_argument("--file", metavar="FILE|-")
+    p.add_argument("--model", help="nb, svm, rf, knn, transformer, rnn, cnn or cascade (default)")
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_triage)
+
+    p = sub.add_parser("compare", help="train and compare models on the same split: Markdown report + plots")
+    p.add_argument("--data", action="append", required=True, metavar="FILE")
+    p.add_argument("--models", nargs="+", default=["nb", "svm", "rf", "knn", "transformer", "rnn", "cnn"])
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p.add_argument("--urgent", help="label whose recall is reported (e.g. emergency)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--title", default=None)
+    p.add_argument("--out", required=True, metavar="DIR", help="report folder (report.md, *.png, results.json)")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("check", help="load the models and resources, verify them, run a smoke test")
     p.set_defaults(func=cmd_check)

@@ -92,6 +92,17 @@ class SearchSettings(_Section):
     rrf_k: int = Field(60, ge=1)
 
 
+class TriageSettings(_Section):
+    """Triage of patient messages."""
+
+    # artifacts as <models_dir>/<urgency|destination>/<model>/ (relative paths: under the project root)
+    models_dir: str = "models/triage"
+    cascade: tuple[str, ...] = ("nb", "transformer")
+    cascade_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    red_flags: bool = True
+    max_text_chars: int = Field(5_000, ge=10)
+
+
 class Settings(_Section):
     """All settings."""
 
@@ -101,6 +112,7 @@ class Settings(_Section):
     embeddings: EmbeddingSettings = EmbeddingSettings()
     linking: LinkingSettings = LinkingSettings()
     search: SearchSettings = SearchSettings()
+    triage: TriageSettings = TriageSettings()
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

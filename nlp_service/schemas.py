@@ -330,3 +330,33 @@ class BuildReport(_Model):
     records: int
     passages: int
     seconds: float
+
+
+# -- triage -------------------------------------------------------------------------------------------
+class TriageRequest(_Model):
+    text: str
+    model: str | None = Field(None, description="nb, svm, rf, knn, transformer, rnn, cnn, or cascade (the default)")
+    explain: bool = Field(True, strict=True)
+
+
+class RedFlagHit(Span):
+    rule: str
+    name: str
+
+
+class TokenWeight(_Model):
+    token: str
+    weight: float
+
+
+class TriageResult(_Model):
+    urgency: str = Field(description="emergency, urgent, routine or self_care")
+    destination: str
+    urgency_probabilities: dict[str, float]
+    destination_probabilities: dict[str, float]
+    model: str = Field(description="the model that answered for urgency")
+    cascade: list[str] = Field([], description="each tier tried for urgency, with its confidence")
+    red_flags: list[RedFlagHit] = []
+    explanation: list[TokenWeight] = Field([], description="tokens that pushed towards the urgency, with weights")
+    latency_ms: float
+    version: str

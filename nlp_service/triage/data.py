@@ -36,9 +36,22 @@ def _bad(path: str, reason: str, field: str = "data") -> Exception:
     return Errors.INVALID_DATA.error(path=path, reason=reason, errors=[{"field": field, "message": reason}])
 
 
-def load_dataset(path: str | Path, text_col: str = "text", label_col: str = "label", split_col: str = "split",
-                 min_per_label: int = 2) -> Dataset:
-    """Read ``path`` (.csv, .tsv or .jsonl) and check it (E405 naming the row or column)."""
+def load_dataset(path: str | Path | list[str | Path], text_col: str = "text", label_col: str = "label",
+                 split_col: str = "split", min_per_label: int = 2) -> Dataset:
+    """Read ``path`` (.csv, .tsv or .jsonl; or several files, concatenated) and check it (E405 naming
+    the row or column)."""
+    if isinstance(path, list):
+        parts = [load_dataset(p, text_col, label_col, split_col, min_per_label=1) for p in path]
+        texts = [t for d in parts for t in d.texts]
+        labels = [x for d in parts for x in d.labels]
+        splits = [x for d in parts for x in d.splits]
+        digest = hashlib.sha256("".join(d.sha256 for d in parts).encode()).hexdigest()
+        merged = Dataset(texts, labels, splits, digest, " + ".join(d.source for d in parts))
+        rare = sorted(label for label, n in Counter(labels).items() if n < min_per_label)
+        if rare:
+            raise _bad(merged.source, f"label(s) with fewer than {min_per_label} examples: {', '.join(map(repr, rare[:10]))}",
+                       label_col)
+        return merged
     path = Path(path)
     if path.is_dir():
         raise Errors.NOT_A_FILE.error(path=str(path))

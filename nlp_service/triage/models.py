@@ -114,7 +114,7 @@ class TextClassifier(ABC):
     @abstractmethod
     def _restore(self, arrays: dict[str, np.ndarray], path: Path) -> None: ...
 
-    def _extra_files(self, path: Path) -> None:
+    def _extra_files(self, path: Path) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Write files other than config.json and model.safetensors (none by default)."""
 
     # -- persistence -------------------------------------------------------------------------------
