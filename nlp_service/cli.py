@@ -178,6 +178,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _evaluate_phi(args)
     if args.task == "linking":
         return _evaluate_linking(args)
+    if args.task == "triage":
+        from .config import load_settings
+        from .triage.evaluate import evaluate_triage
+        from .triage.service import TriageService
+
+        service = TriageService(load_settings(args.config).triage)
+        path = Path((args.gold or [str(Path("corpora") / "triage" / "test.jsonl")])[0])
+        _emit(evaluate_triage(service, path), compact=False)
+        return EXIT_OK
     from . import load
     from .records.evaluate import evaluate_records, format_report
 
@@ -487,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("evaluate", help="score the system against gold annotations")
-    p.add_argument("task", choices=["records", "phi", "linking"])
+    p.add_argument("task", choices=["records", "phi", "linking", "triage"])
     p.add_argument("--gold", action="append", metavar="DIR",
                    help="folder of gold notes (<id>.txt + <id>.json); records: corpora/notes/gold, "
                         "phi: corpora/notes/gold and corpora/phi/gold (repeatable for phi); "

@@ -99,6 +99,9 @@ class TriageSettings(_Section):
     models_dir: str = "models/triage"
     cascade: tuple[str, ...] = ("nb", "transformer")
     cascade_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    # urgency is "emergency" whenever the answering model gives it at least this probability
+    # (missed emergencies cost most); 1.0 turns this off
+    emergency_threshold: float = Field(0.3, ge=0.0, le=1.0)
     red_flags: bool = True
     max_text_chars: int = Field(5_000, ge=10)
 

@@ -331,15 +331,15 @@ class _Embedded(TextClassifier):
     def explain(self, text: str, top: int = 8) -> list[tuple[str, float]]:
         """Word occlusion: how much the predicted class's probability drops without each word."""
         spans = _words(text)[:150]
-        base = self._proba_of(self._encode([text]))[0]
+        base = softmax(self._scores_from(self._encode([text])))[0]
         c = int(base.argmax())
         variants = [text[:b] + text[e:] for b, e in spans]
         if not variants:
             return []
-        probs = self._proba_of(self._encode(variants))[:, c]
-        pairs = sorted(((text[b:e], float(base[c] - p)) for (b, e), p in zip(spans, probs, strict=True)),
-                       key=lambda x: -x[1])
-        return [(w, round(v, 4)) for w, v in pairs[:top] if v > 0]
+        # log-probabilities, so that a confident prediction still shows which words carry it
+        drops = np.log(base[c]) - np.log(softmax(self._scores_from(self._encode(variants)))[:, c])
+        pairs = sorted(((text[b:e], float(d)) for (b, e), d in zip(spans, drops, strict=True)), key=lambda x: -x[1])
+        return [(w, round(v, 6)) for w, v in pairs[:top] if v > 0]
 
 
 class NearestNeighbours(_Embedded):

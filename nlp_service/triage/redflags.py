@@ -38,13 +38,20 @@ def _negated(text: str, begin: int, negation: re.Pattern[str]) -> bool:
     return bool(negation.search(" ".join(words)))
 
 
+def _negated_end(matched: str, negation: re.Pattern[str]) -> bool:
+    """"5 week old daughter is stuffy, no fever": the last words of the match are themselves denied."""
+    tail = re.split(r"[,;]", matched)[-1].split()[-3:]
+    return bool(negation.search(" ".join(tail)))
+
+
 def red_flags(text: str) -> list[RedFlag]:
     """Every rule that fires on ``text`` (first un-negated match of each rule)."""
     negation, rules = _compiled()
     out = []
     for rule_id, name, patterns in rules:
         for pattern in patterns:
-            match = next((m for m in pattern.finditer(text) if not _negated(text, m.start(), negation)), None)
+            match = next((m for m in pattern.finditer(text)
+                          if not _negated(text, m.start(), negation) and not _negated_end(m.group(0), negation)), None)
             if match:
                 out.append(RedFlag(rule_id, name, match.group(0), match.start(), match.end()))
                 break

@@ -82,6 +82,8 @@ class TriageService:
         urgency, urgency_p, urgency_model, urgency_name = answers["urgency"]
         destination, destination_p, destination_model, _ = answers["destination"]
         flags = red_flags(text) if self.settings.red_flags else []
+        if urgency_p.get(EMERGENCY, 0.0) >= self.settings.emergency_threshold:
+            urgency = EMERGENCY
         if flags:
             urgency, destination = EMERGENCY, EMERGENCY_DESTINATION
         elif urgency == EMERGENCY:
