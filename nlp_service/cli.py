@@ -539,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a text classifier on your data (--model), or the PHI tagger (deterministic)")
     p.add_argument("target", nargs="?", choices=["phi-tagger"], help="phi-tagger: the PHI tagger from corpora/")
-    p.add_argument("--model", choices=["nb", "svm", "rf", "knn", "transformer", "rnn", "cnn"],
+    p.add_argument("--model", choices=["nb", "svm", "rf", "knn", "head", "transformer", "rnn", "cnn"],
                    help="text classifier to train on --data")
     p.add_argument("--data", action="append", metavar="FILE", help="labelled .csv, .tsv or .jsonl (repeatable)")
     p.add_argument("--text-col", default="text")
@@ -554,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("train-triage", help="rebuild the shipped triage models from corpora/triage")
-    p.add_argument("--models", nargs="+", default=["nb", "transformer"], choices=["nb", "svm", "rf", "knn", "transformer", "rnn", "cnn"])
+    p.add_argument("--models", nargs="+", default=["nb", "svm", "head", "cnn"], choices=["nb", "svm", "rf", "knn", "head", "transformer", "rnn", "cnn"])
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--out", default=str(Path("models") / "triage"))
     p.set_defaults(func=cmd_train_triage)
@@ -568,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="train and compare models on the same split: Markdown report + plots")
     p.add_argument("--data", action="append", required=True, metavar="FILE")
-    p.add_argument("--models", nargs="+", default=["nb", "svm", "rf", "knn", "transformer", "rnn", "cnn"])
+    p.add_argument("--models", nargs="+", default=["nb", "svm", "rf", "knn", "head", "transformer", "rnn", "cnn"])
     p.add_argument("--text-col", default="text")
     p.add_argument("--label-col", default="label")
     p.add_argument("--urgent", help="label whose recall is reported (e.g. emergency)")

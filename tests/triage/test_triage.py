@@ -78,7 +78,8 @@ def test_split_is_stratified_and_seeded(tmp_path):
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_model_fits_predicts_explains_and_round_trips(tmp_path, name):
     texts, labels = toy()
-    quick = {"rnn": {"epochs": 3}, "cnn": {"epochs": 3}, "transformer": {"epochs": 20}, "rf": {"n_estimators": 100}}
+    quick = {"rnn": {"epochs": 3}, "cnn": {"epochs": 3}, "head": {"epochs": 20}, "transformer": {"epochs": 3},
+             "rf": {"n_estimators": 100}}
     model = make_model(name, seed=3, **quick.get(name, {})).fit(texts, labels, dev=(texts[:12], labels[:12]))
     probe = ["crushing chest pain now", "want to schedule my annual physical please"]
     proba = model.predict_proba(probe)
