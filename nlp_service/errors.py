@@ -92,7 +92,7 @@ class Errors:
     UNKNOWN_PHI_TYPE = ErrorSpec(
         "E109", 400, "Unknown PHI type", "Unknown PHI type {name!r} in 'operators'; types are: {choices}."
     )
-    EMPTY_TEXT = ErrorSpec("E110", 400, "Empty text", "The {what} is empty: there is nothing to de-identify.")
+    EMPTY_TEXT = ErrorSpec("E110", 400, "Empty text", "The {what} is empty (or only white space): there is nothing to process.")
     TOO_MANY_TERMS = ErrorSpec(
         "E107", 400, "Too many terms", "The request has {count} terms; the limit is {limit}."
     )
