@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checksums import file_sha256 as _sha256
 from ..device import device_plan
 from ..errors import Errors
 
@@ -121,14 +122,6 @@ class TorchBackend:
 ONNX_VERSION = 1  # bump when the export or the quantisation recipe changes
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_onnx(source: Path, target_dir: Path) -> Path:

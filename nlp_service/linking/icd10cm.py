@@ -489,23 +489,24 @@ class IcdLinker:
     def _lexical(self, text: str) -> list[tuple[int, float]]:
         """(string index, score) of the lexical matches of one query text: exact, else any order,
         else the strings that hold every word."""
-        if not key(text):  # only filler or side words ("AS", "OD"): nothing to look up
+        exact_key = key(text)
+        if not exact_key:  # only filler or side words ("AS", "OD"): nothing to look up
             return []
-        hits = [(i, "exact") for i in self._exact.get(key(text), [])]
-        hits += [(i, "bag") for i in self._bag.get(bag_key(text), [])]
-        if not hits:
-            words = bag_key(text).split()
-            if len(words) >= 2 and all(w in self._postings for w in words):
-                lists = sorted((self._postings[w] for w in words), key=len)
-                common = set(lists[0]).intersection(*lists[1:])
-                if common:
-                    fewest = min(self._sizes[i] for i in common)
-                    hits = [(i, "contains") for i in common if self._sizes[i] <= fewest + 1]
+        words_key = " ".join(sorted(set(exact_key.split())))  # bag_key(text), from the key already made
+        hits = [(i, "exact") for i in self._exact.get(exact_key, [])]
+        hits += [(i, "bag") for i in self._bag.get(words_key, [])]
+        words = words_key.split()
+        if not hits and len(words) >= 2 and all(w in self._postings for w in words):
+            lists = sorted((self._postings[w] for w in words), key=len)
+            common = set(lists[0]).intersection(*lists[1:])
+            if common:
+                fewest = min(self._sizes[i] for i in common)
+                hits = [(i, "contains") for i in common if self._sizes[i] <= fewest + 1]
         out = []
         for i, stage in hits:
             extra = 0.0
             if stage == "contains":
-                extra = 0.005 * (self._sizes[i] - len(set(bag_key(text).split())))
+                extra = 0.005 * (self._sizes[i] - len(words))
             out.append((i, _STAGE_SCORES[stage][self._strings[i][2]] - extra))
         return out
 

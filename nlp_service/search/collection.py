@@ -22,7 +22,6 @@ rebuilt from the stored passages after every change (seconds for 100,000 passage
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checksums import file_sha256 as _sha256
 from ..errors import Errors, ServiceError
 from ..schemas import MetadataValue, SearchRecord
 from .vectors import VectorIndex
@@ -80,12 +80,6 @@ def passages(text: str, size: int) -> list[tuple[int, int]]:
     return trimmed
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _now() -> str:

@@ -14,7 +14,6 @@ never a silently wrong answer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -24,17 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from ..checksums import file_sha256 as _sha256
 from ..errors import Errors
 
 FORMAT = 1
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class VectorIndex:

@@ -269,7 +269,9 @@ class RandomForest(_Tfidf):
         x = self._features(texts).astype(np.float32).tocsr()
         p = np.zeros((x.shape[0], len(self.classes)))
         for tree in self._trees:
-            values = tree.predict(x)[:, 0, :] if tree.predict(x).ndim == 3 else tree.predict(x)
+            values = tree.predict(x)
+            if values.ndim == 3:
+                values = values[:, 0, :]
             p += values / values.sum(axis=1, keepdims=True)
         return np.log(np.clip(p / len(self._trees), 1e-6, None))
 
@@ -313,6 +315,20 @@ def _words(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(text)]
 
 
+def _occlusion(text: str, log_proba: Any, top: int) -> list[tuple[str, float]]:
+    """Word occlusion: how much the predicted class's log-probability drops without each word
+    (log-probabilities, so that a confident prediction still shows which words carry it)."""
+    spans = _words(text)[:150]
+    base = log_proba([text])[0]
+    c = int(base.argmax())
+    variants = [text[:b] + text[e:] for b, e in spans]
+    if not variants:
+        return []
+    drops = base[c] - log_proba(variants)[:, c]
+    pairs = sorted(((text[b:e], float(d)) for (b, e), d in zip(spans, drops, strict=True)), key=lambda x: -x[1])
+    return [(w, round(v, 6)) for w, v in pairs[:top] if v > 0]
+
+
 class _Embedded(TextClassifier):
     def _encode(self, texts: list[str]) -> np.ndarray:
         from ..embeddings import get_encoder
@@ -329,17 +345,7 @@ class _Embedded(TextClassifier):
         return self._scores_from(self._encode(texts))
 
     def explain(self, text: str, top: int = 8) -> list[tuple[str, float]]:
-        """Word occlusion: how much the predicted class's probability drops without each word."""
-        spans = _words(text)[:150]
-        base = softmax(self._scores_from(self._encode([text])))[0]
-        c = int(base.argmax())
-        variants = [text[:b] + text[e:] for b, e in spans]
-        if not variants:
-            return []
-        # log-probabilities, so that a confident prediction still shows which words carry it
-        drops = np.log(base[c]) - np.log(softmax(self._scores_from(self._encode(variants)))[:, c])
-        pairs = sorted(((text[b:e], float(d)) for (b, e), d in zip(spans, drops, strict=True)), key=lambda x: -x[1])
-        return [(w, round(v, 6)) for w, v in pairs[:top] if v > 0]
+        return _occlusion(text, lambda texts: np.log(softmax(self._scores_from(self._encode(texts)))), top)
 
 
 class NearestNeighbours(_Embedded):
@@ -718,16 +724,7 @@ class FineTunedTransformer(TextClassifier):
         return out[0] if out else np.zeros((0, len(self.classes)))
 
     def explain(self, text: str, top: int = 8) -> list[tuple[str, float]]:
-        """Word occlusion: the drop in the predicted class's log-probability without each word."""
-        spans = _words(text)[:150]
-        base = self.scores([text])[0]
-        c = int(base.argmax())
-        variants = [text[:b] + text[e:] for b, e in spans]
-        if not variants:
-            return []
-        drops = base[c] - self.scores(variants)[:, c]
-        pairs = sorted(((text[b:e], float(d)) for (b, e), d in zip(spans, drops, strict=True)), key=lambda x: -x[1])
-        return [(w, round(v, 6)) for w, v in pairs[:top] if v > 0]
+        return _occlusion(text, self.scores, top)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         out = {f"encoder.{k}": v.detach().cpu().numpy().astype(np.float16)

@@ -58,8 +58,6 @@ class TriageService:
         text = check_text(text, self.settings.max_text_chars, allow_empty=False)
         started = time.perf_counter()
         if model is not None and model != "cascade":
-            if model not in MODELS:
-                raise Errors.UNKNOWN_MODEL.error(name=model, choices=", ".join(["cascade", *self.available()]))
             if model not in self.available():
                 raise Errors.UNKNOWN_MODEL.error(name=model, choices=", ".join(["cascade", *self.available()]))
             tiers = [model]
