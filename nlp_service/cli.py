@@ -178,6 +178,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _evaluate_phi(args)
     if args.task == "linking":
         return _evaluate_linking(args)
+    if args.task == "qa":
+        from .qa.evaluate import evaluate_qa
+
+        path = Path((args.gold or [str(Path("corpora") / "qa" / "medquad_heldout.jsonl")])[0])
+        _emit(evaluate_qa(_qa_service(args), args.kb, path, args.configs), compact=False)
+        return EXIT_OK
     if args.task == "triage":
         from .config import load_settings
         from .triage.evaluate import evaluate_triage
@@ -310,6 +316,74 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _qa_service(args: argparse.Namespace, entities: bool = True) -> Any:
+    from .config import load_settings
+    from .qa.service import QAService
+
+    settings = load_settings(args.config)
+    finder: Any = None
+    if entities:
+        from . import record_analyzer
+        from .qa.service import entity_finder
+
+        finder = entity_finder(record_analyzer(settings))
+    return QAService(settings.qa, settings.search, settings.embeddings, entities=finder)
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    """Import, build and list question-answer knowledge bases."""
+    from .qa.kb import heldout_ids, import_medquad, read_entries
+
+    service = _qa_service(args, entities=False)
+    if args.action == "list":
+        _emit([i.model_dump() for i in service.list()], compact=False)
+    elif args.action == "build":
+        if not args.name:
+            raise Errors.INVALID_REQUEST.error(summary="Name the knowledge base: nlp-service kb build NAME.")
+        _emit(service.build(args.name), compact=False)
+    elif args.action == "import":
+        if args.format is None or args.path is None or not args.kb:
+            raise Errors.INVALID_REQUEST.error(summary="Usage: nlp-service kb import medquad|jsonl PATH --kb NAME")
+        heldout = heldout_ids(Path(args.holdout)) if args.holdout else None
+        if args.format == "medquad":
+            entries, report = import_medquad(Path(args.path))
+        else:
+            lines = _lines(args.path)
+            try:
+                entries, problems = read_entries(lines, args.path)
+            finally:
+                if lines is not sys.stdin.buffer:
+                    lines.close()
+            report = {"lines_skipped": problems}
+        report = service.store(args.kb, entries, report, heldout)
+        if args.build:
+            report["build"] = service.build(args.kb)
+        _emit(report, compact=False)
+        skipped = report.get("lines_skipped") or report.get("malformed_files") or []
+        if skipped:
+            sys.stderr.write(f"nlp-service: {len(skipped)} problem(s) skipped; see the report\n")
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a consumer-health question from a knowledge base."""
+    question = _read_text(args.file) if args.file else args.question
+    if question is None:
+        raise Errors.INVALID_REQUEST.error(summary="Give the question as TEXT or --file FILE|-.")
+    result = _qa_service(args).answer({"question": question, "k": args.k, "kb": args.kb})
+    _emit(result.model_dump_json(), compact=args.compact)
+    return EXIT_OK
+
+
+def cmd_train_reranker(args: argparse.Namespace) -> int:
+    """Fine-tune the question-answering cross-encoder from MiniLM on a knowledge base's pairs."""
+    from .qa.rerank import train_reranker
+
+    _emit(train_reranker(_qa_service(args, entities=False), args.kb, Path(args.out), seed=args.seed, queries=args.queries),
+          compact=False)
+    return EXIT_OK
+
+
 def _parse_filter(value: str) -> tuple[str, Any]:
     """``dept=cardiology`` -> ("dept", "cardiology"); numbers and true/false are typed (JSON)."""
     key, sep, raw = value.partition("=")
@@ -380,7 +454,7 @@ def _train_classifier(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-TRIAGE_DATA = [str(Path("corpora") / "triage" / "train.jsonl"), str(Path("corpora") / "triage" / "test.jsonl")]
+TRIAGE_DATA = [str(Path("corpora") / "triage" / name) for name in ("train.jsonl", "train_handwritten.jsonl", "test.jsonl")]
 
 
 def cmd_train_triage(args: argparse.Namespace) -> int:
@@ -442,8 +516,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     deid = phi.deidentify("Seen by Dr. Okonkwo on 3/4/21, call 617-555-0199.", "mask").text
     if deid != "Seen by Dr. [NAME] on [DATE], call [PHONE].":
         problems.append(f"PHI smoke test: got {deid!r}")
+    qa = _qa_service(args)
+    built = qa.ensure_default()  # imports and builds the default KB on the first run (~1 min on CPU)
+    answer = qa.answer({"question": "What are the symptoms of asthma?", "k": 1})
+    if answer.abstained or "asthma" not in (answer.answers[0].focus + answer.answers[0].question).lower():
+        problems.append(f"Q&A smoke test: got {answer.model_dump(include={'abstained', 'answers'})}")
     report = {"ok": not problems, "problems": problems, "components": list(analyzer.settings.pipeline),
-              "phi_recognizers": list(phi.settings.recognizers)}
+              "phi_recognizers": list(phi.settings.recognizers), "kbs": qa.names(), "default_kb_built_now": built}
     _emit(report, compact=False)
     return EXIT_OK if not problems else EXIT_FAILURE
 
@@ -496,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("evaluate", help="score the system against gold annotations")
-    p.add_argument("task", choices=["records", "phi", "linking", "triage"])
+    p.add_argument("task", choices=["records", "phi", "linking", "triage", "qa"])
     p.add_argument("--gold", action="append", metavar="DIR",
                    help="folder of gold notes (<id>.txt + <id>.json); records: corpora/notes/gold, "
                         "phi: corpora/notes/gold and corpora/phi/gold (repeatable for phi); "
@@ -506,7 +585,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="phi: also count the clinical entities that survive de-identification")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--kb", default="medquad", help="qa: the knowledge base (imported with --holdout)")
+    p.add_argument("--configs", nargs="+", metavar="NAME", help="qa: stages to score (default: every row of the table)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("kb", help="question-answer knowledge bases: import, build, list")
+    p.add_argument("action", choices=["import", "build", "list"])
+    p.add_argument("format", nargs="?", help="import: medquad (the XML distribution folder) or jsonl (KB entries); build: NAME")
+    p.add_argument("path", nargs="?", help="import: the MedQuAD folder or the JSONL file (- for stdin)")
+    p.add_argument("--kb", help="import: name of the knowledge base to create or replace")
+    p.add_argument("--holdout", metavar="FILE", help="import: keep these questions (JSONL with source, qid) out of the question index")
+    p.add_argument("--build", action="store_true", help="import: build the indexes right after")
+    p.set_defaults(func=cmd_kb)
+
+    p = sub.add_parser("ask", help="answer a consumer-health question from a knowledge base")
+    p.add_argument("question", nargs="?", help="the question (or --file)")
+    p.add_argument("--file", metavar="FILE|-")
+    p.add_argument("--kb", help="knowledge base (default: qa.default_kb)")
+    p.add_argument("-k", type=int, default=3)
+    p.add_argument("--compact", action="store_true", help="one-line JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("train-reranker", help="fine-tune the question-answering cross-encoder on a knowledge base")
+    p.add_argument("--kb", default="medquad")
+    p.add_argument("--queries", type=int, default=6000, help="training questions drawn from the KB")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--out", default=str(Path("models") / "qa" / "reranker"))
+    p.set_defaults(func=cmd_train_reranker)
 
     p = sub.add_parser("link", help="ICD-10-CM codes for one problem mention")
     p.add_argument("mention", help='e.g. "R hip OA" or "pnuemonia"')

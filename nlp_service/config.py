@@ -99,12 +99,33 @@ class TriageSettings(_Section):
     models_dir: str = "models/triage"
     cascade: tuple[str, ...] = ("nb", "head")
     cascade_threshold: float = Field(0.8, ge=0.0, le=1.0)
-    # urgency is "emergency" whenever the answering model gives it at least this probability
-    # (missed emergencies cost most); 1.0 turns this off. 0.1 was chosen on the hand-written
-    # validation split (corpora/triage/validation.jsonl), never on the test split
+    # urgency is "emergency" whenever the mean P(emergency) of the safety models reaches this
+    # (missed emergencies cost most); 1.0 turns this off. Both were chosen with
+    # benchmarks/triage_threshold.py on the hand-written calibration split
+    # (corpora/triage/calibration.jsonl), never on the test split
+    safety_models: tuple[str, ...] = ("nb", "head")
     emergency_threshold: float = Field(0.1, ge=0.0, le=1.0)
     red_flags: bool = True
     max_text_chars: int = Field(5_000, ge=10)
+
+
+class QASettings(_Section):
+    """Medical question answering over knowledge bases of trusted question-answer pairs."""
+
+    data_dir: str = "var/kb"
+    default_kb: str = "default"
+    # the default KB is imported from this file and built by `nlp-service check` when missing
+    default_kb_source: str = "corpora/kb/default.jsonl"
+    max_k: int = Field(10, ge=1, le=100)
+    max_question_chars: int = Field(5_000, ge=10)
+    candidates: int = Field(50, ge=5, le=1_000)
+    passage_chars: int = Field(600, ge=100, le=20_000)
+    rrf_k: int = Field(60, ge=1)
+    # the cross-encoder re-ranker (models/qa/reranker, `nlp-service train-reranker`); "" turns it off
+    reranker: str = "models/qa/reranker"
+    rerank_top: int = Field(20, ge=1, le=200)
+    # below this score of the best answer, abstain and offer the nearest topics
+    abstain_threshold: float = Field(0.3, ge=0.0, le=1.0)
 
 
 class Settings(_Section):
@@ -117,6 +138,7 @@ class Settings(_Section):
     linking: LinkingSettings = LinkingSettings()
     search: SearchSettings = SearchSettings()
     triage: TriageSettings = TriageSettings()
+    qa: QASettings = QASettings()
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

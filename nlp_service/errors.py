@@ -108,6 +108,12 @@ class Errors:
         "E202", 404, "Unknown index", "No index named {name!r}; existing: {available}. Build one with `nlp-service index build`."
     )
     UNKNOWN_RECORD = ErrorSpec("E203", 404, "Unknown record", "Index {index!r} has no record with id {id!r}.")
+    UNKNOWN_KB = ErrorSpec(
+        "E204", 404, "Unknown knowledge base", "No knowledge base named {name!r}; known: {available}. Import one with `nlp-service kb import`."
+    )
+    KB_NOT_BUILT = ErrorSpec(
+        "E205", 409, "Knowledge base not built", "Knowledge base {name!r} has no index yet; build it with `nlp-service kb build {name}`."
+    )
     # E3xx: configuration and resources
     INVALID_CONFIG = ErrorSpec("E300", 500, "Invalid configuration", "Invalid configuration:\n{problems}")
     UNKNOWN_COMPONENT = ErrorSpec(

@@ -360,3 +360,92 @@ class TriageResult(_Model):
     explanation: list[TokenWeight] = Field([], description="tokens that pushed towards the urgency, with weights")
     latency_ms: float
     version: str
+
+
+# --- medical question answering ---------------------------------------------------------------------
+
+QTYPES = ("information", "symptoms", "treatment", "inheritance", "frequency", "genetic changes", "causes",
+          "exams and tests", "research", "outlook", "susceptibility", "considerations", "prevention", "stages",
+          "complications", "support groups")
+
+
+class KBEntry(_Model):
+    """One trusted question-answer pair of a knowledge base (one JSONL line)."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(description="the pair's id in its KB (MedQuAD: SOURCE_QID)")
+    qid: str | None = Field(None, description="MedQuAD question id (unique within its source)")
+    question: Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+    source: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(description="who wrote the answer")
+    url: str | None = None
+    focus: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(description="the medical entity asked about")
+    qtype: str = Field(description="question type: one of the 16 MedQuAD types")
+    licence: str | None = None
+    cuis: list[str] = Field([], description="UMLS CUIs of the focus, where known")
+    document: str | None = Field(None, description="the source document (MedQuAD: collection/file)")
+
+    @field_validator("qtype")
+    @classmethod
+    def _known_qtype(cls, value: str) -> str:
+        if value not in QTYPES:
+            raise ValueError(f"unknown question type {value!r}; use one of: {', '.join(QTYPES)}")
+        return value
+
+    @field_validator("question", "answer", "focus", "source")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is blank")
+        return value
+
+
+class QARequest(_Model):
+    question: str = Field(description="a consumer-health question, up to 5,000 characters",
+                          examples=["What are the side effects of metformin?"])
+    k: int = Field(3, description="how many answers to return (1 to qa.max_k)")
+    kb: str | None = Field(None, description="knowledge base name (default: qa.default_kb)")
+
+
+class QuestionUnderstanding(_Model):
+    focus: str | None = Field(None, description="the medical entity the question is about")
+    focus_source: str | None = Field(None, description="'kb' (a knowledge-base focus) or 'records' (record analysis)")
+    qtype: str = Field(description="predicted question type")
+    qtype_confidence: float
+    short_form: str = Field(description="a short form of the question, used for retrieval")
+
+
+class QAAnswer(_Model):
+    id: str = Field(description="the pair's id in the KB")
+    qid: str | None = Field(None, description="MedQuAD question id, where the pair comes from MedQuAD")
+    question: str = Field(description="the already-answered question that matched")
+    answer: str
+    passage: Passage = Field(description="the stretch of the answer that best answers the question")
+    source: str
+    url: str | None
+    focus: str
+    qtype: str
+    score: float = Field(description="re-ranker score (0..1) or fused retrieval score")
+
+
+class QAResult(_Model):
+    kb: str
+    question_understanding: QuestionUnderstanding
+    emergency: str | None = Field(None, description="a 'seek care now' notice when the question describes an emergency")
+    red_flags: list[RedFlagHit] = []
+    abstained: bool = Field(description="true when no answer is confident enough; see nearest_topics")
+    answers: list[QAAnswer]
+    nearest_topics: list[str] = Field([], description="knowledge-base topics near the question (when abstaining)")
+    notice: str = Field(description="not medical advice")
+    reranked: bool
+    latency_ms: float
+    version: str
+
+
+class KBInfo(_Model):
+    name: str
+    entries: int
+    built: bool
+    built_at: str | None = None
+    sources: dict[str, int] = {}
+    qtypes: dict[str, int] = {}
+    heldout: int = Field(0, description="entries whose question is kept out of the question index (evaluation)")

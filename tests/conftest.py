@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -23,9 +24,26 @@ def analyzer():
 
 
 @pytest.fixture(scope="session")
-def app():
+def kb_dir(tmp_path_factory) -> Path:
+    """A knowledge-base folder holding the shipped default KB (corpora/kb/default.jsonl), built once."""
+    from nlp_service.config import QASettings
+    from nlp_service.qa.kb import read_entries
+    from nlp_service.qa.service import QAService
+
+    root = tmp_path_factory.mktemp("kb")
+    service = QAService(QASettings(data_dir=str(root)))
+    source = Path(__file__).resolve().parents[1] / "corpora" / "kb" / "default.jsonl"
+    entries, problems = read_entries(source.read_text(encoding="utf-8").splitlines(), str(source))
+    assert problems == []
+    service.store("default", entries, {})
+    service.build("default")
+    return root
+
+
+@pytest.fixture(scope="session")
+def app(kb_dir):
     return create_app(records={"max_text_chars": 100_000, "max_terms": 5}, service={"max_body_bytes": 1_000_000},
-                      phi={"max_text_chars": 100_000, "secret": "test-secret"})
+                      phi={"max_text_chars": 100_000, "secret": "test-secret"}, qa={"data_dir": str(kb_dir)})
 
 
 @pytest.fixture()

@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             and the environment, with ``overrides`` (settings sections as dicts) applied last.
     """
     from .. import _logging
-    from . import deid, errors, health, linking, records, request_log, search, triage
+    from . import deid, errors, health, linking, qa, records, request_log, search, triage
 
     settings = settings or load_settings(overrides=overrides or None)
     _logging.configure(settings.service.log_level)
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     search.init_app(app, settings)
     linking.init_app(app, settings)
     triage.init_app(app, settings)
+    qa.init_app(app, settings)
     errors.init_app(app)
     request_log.init_app(app)
     app.register_blueprint(health.bp)
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(linking.bp)
     app.register_blueprint(triage.bp)
+    app.register_blueprint(qa.bp)
     return app

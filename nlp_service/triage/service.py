@@ -53,6 +53,21 @@ class TriageService:
         for name in self.settings.cascade:
             for task in TASKS:
                 self.model(task, name)
+        for name in self.settings.safety_models:
+            self.model("urgency", name)
+
+    def emergency_probability(self, text: str, answer: dict[str, float], cascade: bool) -> float:
+        """P(emergency) that the safety check compares with ``emergency_threshold``: in cascade mode the
+        mean over ``triage.safety_models`` (several models must agree, so one model's spike is not
+        enough); the answering model's own when none are set or a request names one model."""
+        names = self.settings.safety_models if cascade else ()
+        if not names:
+            return answer.get(EMERGENCY, 0.0)
+        total = 0.0
+        for name in names:
+            clf = self.model("urgency", name)
+            total += float(clf.predict_proba([text])[0][clf.classes.index(EMERGENCY)])
+        return total / len(names)
 
     def triage(self, text: Any, model: str | None = None, explain: bool = True) -> TriageResult:
         text = check_text(text, self.settings.max_text_chars, allow_empty=False)
@@ -80,7 +95,7 @@ class TriageService:
         urgency, urgency_p, urgency_model, urgency_name = answers["urgency"]
         destination, destination_p, destination_model, _ = answers["destination"]
         flags = red_flags(text) if self.settings.red_flags else []
-        if urgency_p.get(EMERGENCY, 0.0) >= self.settings.emergency_threshold:
+        if self.emergency_probability(text, urgency_p, cascade=len(tiers) > 1 or model in (None, "cascade")) >= self.settings.emergency_threshold:
             urgency = EMERGENCY
         if flags:
             urgency, destination = EMERGENCY, EMERGENCY_DESTINATION

@@ -1,0 +1,40 @@
+"""Medical question answering over HTTP: ``POST /v1/qa`` and ``GET /v1/kbs``.
+
+Knowledge bases are imported and built with the CLI (``nlp-service kb import|build``); the HTTP API
+reads them and picks up a rebuilt KB on the next request.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app, json
+
+from .. import record_analyzer
+from ..config import Settings
+from ..qa.service import QAService, entity_finder
+from ..schemas import QARequest
+from .parsing import parse_json_body
+
+bp = Blueprint("qa", __name__, url_prefix="/v1")
+EXTENSION = "nlp_service.qa"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.extensions[EXTENSION] = QAService(settings.qa, settings.search, settings.embeddings,
+                                          entities=entity_finder(record_analyzer(settings)))
+
+
+def service() -> QAService:
+    return current_app.extensions[EXTENSION]
+
+
+@bp.post("/qa")
+def qa() -> Response:
+    """QARequest in (``question``, ``k``, ``kb``), QAResult out: trusted answers with sources, or an abstention."""
+    body = parse_json_body(QARequest)
+    return Response(service().answer(body).model_dump_json(), mimetype="application/json")
+
+
+@bp.get("/kbs")
+def kbs() -> Response:
+    """The knowledge bases that can be asked, with their sizes."""
+    return Response(json.dumps({"kbs": [info.model_dump() for info in service().list()]}), mimetype="application/json")

@@ -1,0 +1,1 @@
+"""Medical question answering: trusted answers to consumer-health questions, with their sources."""
