@@ -84,13 +84,14 @@ def main() -> int:
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPU threads, Python {platform.python_version()}"
     if not args.skip_triage:
-        data = [str(ROOT / "corpora" / "triage" / "train.jsonl"), str(ROOT / "corpora" / "triage" / "test.jsonl")]
+        data = [str(ROOT / "corpora" / "triage" / name) for name in ("train.jsonl", "train_handwritten.jsonl", "test.jsonl")]
         result = compare(data, args.models, REPORTS / "triage_urgency", label_col="urgency", urgent="emergency",
                          title="Triage urgency (corpora/triage)")
         body = f"""## Triage model comparison (corpora/triage, urgency)
 
 `python benchmarks/triage_compare.py --write` (runs `nlp-service compare`); machine: {machine}. Trained on the
-generated train split, calibrated on its dev split, scored on the hand-written held-out test split (593).
+generated train split and the hand-written training messages (2,970), calibrated on a dev split carved from them
+(433), scored on the hand-written held-out test split (593).
 "With red flags" raises a prediction to emergency when a red-flag rule fires. Report and plots:
 `benchmarks/reports/triage_urgency/`.
 

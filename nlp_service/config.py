@@ -103,8 +103,8 @@ class TriageSettings(_Section):
     # (missed emergencies cost most); 1.0 turns this off. Both were chosen with
     # benchmarks/triage_threshold.py on the hand-written calibration split
     # (corpora/triage/calibration.jsonl), never on the test split
-    safety_models: tuple[str, ...] = ("nb", "head")
-    emergency_threshold: float = Field(0.1, ge=0.0, le=1.0)
+    safety_models: tuple[str, ...] = ("nb", "svm")
+    emergency_threshold: float = Field(0.2, ge=0.0, le=1.0)
     red_flags: bool = True
     max_text_chars: int = Field(5_000, ge=10)
 
