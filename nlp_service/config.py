@@ -121,10 +121,16 @@ class QASettings(_Section):
     candidates: int = Field(50, ge=5, le=1_000)
     passage_chars: int = Field(600, ge=100, le=20_000)
     rrf_k: int = Field(60, ge=1)
-    # the cross-encoder re-ranker (models/qa/reranker, `nlp-service train-reranker`); "" turns it off
+    # the cross-encoder re-ranker (`nlp-service train-reranker`). Off by default: on the held-out
+    # MedQuAD questions it did not beat ranking by question understanding (benchmarks/RESULTS.md,
+    # qa_benchmark), and it scores the default KB's pairs too low to abstain on
+    rerank: bool = False
     reranker: str = "models/qa/reranker"
     rerank_top: int = Field(20, ge=1, le=200)
-    # below this score of the best answer, abstain and offer the nearest topics
+    # the question-type classifier trained by `kb build` (a triage model name)
+    qtype_model: str = "head"
+    # with the re-ranker on: below this probability for the best pair, abstain and offer the nearest
+    # topics (without it, the service abstains when the question names no topic of the KB)
     abstain_threshold: float = Field(0.3, ge=0.0, le=1.0)
 
 

@@ -382,6 +382,7 @@ class KBEntry(_Model):
     qtype: str = Field(description="question type: one of the 16 MedQuAD types")
     licence: str | None = None
     cuis: list[str] = Field([], description="UMLS CUIs of the focus, where known")
+    synonyms: list[str] = Field([], description="other names of the focus (MedQuAD's focus synonyms)")
     document: str | None = Field(None, description="the source document (MedQuAD: collection/file)")
 
     @field_validator("qtype")

@@ -72,6 +72,7 @@ def evaluate_qa(service: QAService, kb_name: str, path: Path, configs: list[str]
             "strict_mrr@10": round(statistics.mean(strict_rr), 4) if strict_rr else None,
             "strict_p@1": round(statistics.mean(strict_p1), 4) if strict_p1 else None,
             "qtype_accuracy": round(qtype_ok / len(gold), 4), "focus_accuracy": round(focus_ok / len(gold), 4),
-            "p50_ms": round(statistics.median(times), 1), "p95_ms": round(statistics.quantiles(times, n=20)[-1], 1),
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0], 1),
         }
     return out

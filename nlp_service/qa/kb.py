@@ -10,8 +10,8 @@ A knowledge base (KB) is a folder under ``qa.data_dir``::
                            (nlp_service.search.collection), the question-type model, kb.json
 
 The MedQuAD importer reads the distribution in its original XML layout (one folder per source, one
-file per document). It keeps each answered pair with its qid, qtype, focus, UMLS CUIs, source and
-URL; it skips empty answers (three MedQuAD sources ship without answers), reports duplicates and
+file per document). It keeps each answered pair with its qid, qtype, focus (and its synonyms), UMLS CUIs, source
+and URL; it skips empty answers (three MedQuAD sources ship without answers), reports duplicates and
 malformed files, and never lets one bad file stop the import. XML is parsed with defusedxml.
 """
 
@@ -113,6 +113,7 @@ def import_medquad(root: Path) -> tuple[list[KBEntry], dict[str, Any]]:
         tag = _LAYOUTS[doc.tag]
         focus = _text(doc.find(tag["focus"]))
         cuis = [c for c in (_text(n) for n in doc.iter(tag["cui"])) if c]
+        synonyms = list(dict.fromkeys(x for x in (_text(n) for n in doc.iter("Synonym")) if x and x != focus))
         source, url = doc.get(tag["source"], "") or path.parent.name, doc.get("url") or None
         for pair in doc.iter(tag["pair"]):
             report["pairs"] += 1
@@ -140,7 +141,7 @@ def import_medquad(root: Path) -> tuple[list[KBEntry], dict[str, Any]]:
             ids.add(entry_id)
             pairs.add(key)
             entries.append(KBEntry(id=entry_id, qid=qid, question=question, answer=answer, source=source, url=url, focus=focus,
-                                   qtype=qtype, licence=MEDQUAD_LICENCE, cuis=cuis, document=name))
+                                   qtype=qtype, licence=MEDQUAD_LICENCE, cuis=cuis, synonyms=synonyms, document=name))
             report["by_source"][source] += 1
     report["imported"] = len(entries)
     report["by_source"] = dict(sorted(report["by_source"].items()))

