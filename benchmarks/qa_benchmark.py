@@ -84,7 +84,7 @@ def main() -> int:
                      f"(n={q['strict_questions']}) | {q['p50_ms']:.0f} | {q['p95_ms']:.0f} |")
     any_row = next(iter(quality["results"].values()))
     lines += ["", f"Question understanding: question type right for {any_row['qtype_accuracy']:.1%}, focus right for "
-                  f"{any_row['focus_accuracy']:.1%} of the questions.", "",
+                  f"{any_row['focus_accuracy']:.1%} of the questions (focus chosen among the topics of the first row's candidates).", "",
               "Latency per question through `QAService.answer` (k = 3), all 330 patient questions, one at a time:", "",
               "| path | p50 ms | p95 ms |", "|---|---|---|"]
     for name, (p50, p95) in latency.items():
