@@ -31,6 +31,7 @@ import numpy as np
 
 from ..device import device_plan
 from ..embeddings.encoder import model_path
+from ..embeddings.tuned import restore_tuned, tuned_arrays
 from ..resources import load_rules
 from ..schemas import KBEntry
 from .store import normalise, record_ranking
@@ -193,9 +194,7 @@ class CrossEncoder:
         from safetensors.numpy import save_file
 
         path.mkdir(parents=True, exist_ok=True)
-        arrays = {f"encoder.{k}": v.detach().cpu().numpy().astype(np.float16)
-                  for k, v in self.encoder.state_dict().items() if k.startswith(self._tuned)}
-        arrays.update({f"head.{k}": v.detach().cpu().numpy() for k, v in self.head.state_dict().items()})
+        arrays = tuned_arrays(self.encoder, self.head, self._tuned)
         save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / "model.safetensors"))
         (path / "config.json").write_text(json.dumps({"model": "cross-encoder", "seed": self.seed, "params": self.params},
                                                      indent=2) + "\n", encoding="utf-8")
@@ -204,7 +203,6 @@ class CrossEncoder:
 
     @classmethod
     def load(cls, path: Path, cache_dir: Path | None = None) -> CrossEncoder:
-        import torch
         from safetensors.numpy import load_file
 
         from ..errors import Errors
@@ -212,19 +210,9 @@ class CrossEncoder:
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             model = cls(seed=config["seed"], **config["params"])
-            arrays = load_file(str(path / "model.safetensors"))
-            state = {k[len("encoder."):]: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in arrays.items()
-                     if k.startswith("encoder.")}
-            unknown = set(state) - set(model.encoder.state_dict())
-            if unknown:
-                raise ValueError(f"unknown encoder weights {sorted(unknown)[:3]}")
-            model.encoder.load_state_dict(state, strict=False)
-            model.head.load_state_dict({k[len("head."):]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
-                                        if k.startswith("head.")})
+            restore_tuned(model.encoder, model.head, load_file(str(path / "model.safetensors")))
         except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
             raise Errors.MODEL_MISSING.error(path=str(path), command="nlp-service train-reranker") from exc
-        model.encoder.eval()
-        model.head.eval()
         model.path, model.cache_dir = path, cache_dir
         return model
 

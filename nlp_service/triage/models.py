@@ -727,26 +727,15 @@ class FineTunedTransformer(TextClassifier):
         return _occlusion(text, self.scores, top)
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        out = {f"encoder.{k}": v.detach().cpu().numpy().astype(np.float16)
-               for k, v in self.encoder.state_dict().items() if k.startswith(self._tuned_prefix)}
-        out.update({f"head.{k}": v.detach().cpu().numpy() for k, v in self.head.state_dict().items()})
-        return out
+        from ..embeddings.tuned import tuned_arrays
+
+        return tuned_arrays(self.encoder, self.head, self._tuned_prefix)
 
     def _restore(self, arrays: dict[str, np.ndarray], path: Path) -> None:
-        import torch
+        from ..embeddings.tuned import restore_tuned
 
         self._build()
-        encoder_state = {k[len("encoder."):]: torch.from_numpy(np.array(v, dtype=np.float32))
-                         for k, v in arrays.items() if k.startswith("encoder.")}
-        missing = set(encoder_state) - set(self.encoder.state_dict())
-        if missing:
-            raise ValueError(f"unknown encoder weights {sorted(missing)[:3]}")
-        self.encoder.load_state_dict(encoder_state, strict=False)
-        self.head.load_state_dict({k[len("head."):]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
-                                   if k.startswith("head.")})
-        self.encoder.eval()
-        self.head.eval()
-
+        restore_tuned(self.encoder, self.head, arrays)
 
 MODELS: dict[str, type[TextClassifier]] = {
     m.name: m for m in (NaiveBayes, LinearSvm, RandomForest, NearestNeighbours, FrozenTransformer, FineTunedTransformer,
