@@ -6,7 +6,12 @@ hand-written patient-style rewrite of its question (WRITING_HELDOUT.md, DATASHEE
 keeps the drawn questions out of the question index when it is given that file (``--holdout``), so
 that the evaluation never finds the question it asks.
 
-    python corpora/qa/select_heldout.py ../shared/corpora/medquad   # prints the 330 drawn pairs
+    python corpora/qa/select_heldout.py ../shared/corpora/medquad         # prints the 330 drawn pairs
+    python corpora/qa/select_heldout.py ../shared/corpora/medquad --dev   # the 160 development pairs
+
+The development pairs (``medquad_dev.jsonl``) come from 160 further documents, none of them a held-out
+document. They are for tuning question understanding; they stay in the index, so figures on them are
+optimistic and only the held-out figures are reported as results.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 (a local, trusted distribution;
 from pathlib import Path
 
 SEED, DOCUMENTS = 13, 330
+DEV_SEED, DEV_DOCUMENTS = 14, 160
 
 
 def answered_documents(root: Path) -> list[tuple[str, list[dict[str, str]]]]:
@@ -38,12 +44,19 @@ def answered_documents(root: Path) -> list[tuple[str, list[dict[str, str]]]]:
     return docs
 
 
-def main(root: str) -> None:
+def main(root: str, dev: bool = False) -> None:
     rng = random.Random(SEED)
     docs = answered_documents(Path(root))
-    for _, pairs in sorted(rng.sample(docs, DOCUMENTS)):
+    heldout = sorted(rng.sample(docs, DOCUMENTS))
+    if not dev:
+        for _, pairs in heldout:
+            print(json.dumps(rng.choice(pairs), ensure_ascii=False))
+        return
+    taken = {name for name, _ in heldout}
+    rng = random.Random(DEV_SEED)
+    for _, pairs in sorted(rng.sample([d for d in docs if d[0] not in taken], DEV_DOCUMENTS)):
         print(json.dumps(rng.choice(pairs), ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], dev="--dev" in sys.argv[2:])
