@@ -344,6 +344,10 @@ class _Embedded(TextClassifier):
     def scores(self, texts: list[str]) -> np.ndarray:
         return self._scores_from(self._encode(texts))
 
+    def proba_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        """Class probabilities for texts already embedded with the shared encoder (no second encode)."""
+        return self._proba_of(vectors)
+
     def explain(self, text: str, top: int = 8) -> list[tuple[str, float]]:
         return _occlusion(text, lambda texts: np.log(softmax(self._scores_from(self._encode(texts)))), top)
 
