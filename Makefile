@@ -15,9 +15,11 @@ install: $(BIN)/python
 dev: $(BIN)/python
 	$(PIP) -e ".[dev]"
 
-## make run: install, check the shipped resources, serve on 127.0.0.1:8080
+## make run: install, check the shipped resources, print an admin API key for local use
+## (created once, kept in var/local_api_key), serve on 127.0.0.1:8080
 run: install
 	$(BIN)/nlp-service check
+	$(BIN)/nlp-service keys ensure-local
 	$(BIN)/nlp-service serve --host 127.0.0.1 --port 8080
 
 ## make test: install dev dependencies, lint (code and Dockerfile), run the whole test suite

@@ -46,6 +46,16 @@ def _parse_term(value: str) -> dict[str, str]:
     return {"text": text.strip(), "category": category.strip().upper()}
 
 
+def _parse_scopes(value: str) -> tuple[str, ...]:
+    """``"records,qa"`` -> ``("records", "qa")``, or a usage error naming the scopes."""
+    from .security.scopes import parse_scopes
+
+    try:
+        return parse_scopes(value)
+    except ServiceError as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
+
+
 def _emit(payload: Any, compact: bool) -> None:
     text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     if not compact:
@@ -527,6 +537,76 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if not problems else EXIT_FAILURE
 
 
+def _key_store(args: argparse.Namespace) -> Any:
+    from .config import load_settings
+    from .security.keys import KeyStore
+
+    settings = load_settings(args.config)
+    return KeyStore(settings.auth.keys_db), settings
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """API keys for the HTTP API: create (the token is printed once), list, revoke, ensure-local."""
+    store, settings = _key_store(args)
+    if args.action == "create":
+        key, token = store.create(args.name, args.scopes)
+        _emit({**key.as_dict(), "token": token}, compact=False)
+        sys.stderr.write("nlp-service: store the token now; it is not kept and cannot be shown again\n")
+    elif args.action == "list":
+        _emit([k.as_dict() for k in store.list()], compact=False)
+    elif args.action == "revoke":
+        _emit(store.revoke(args.key_id).as_dict(), compact=False)
+    elif args.action == "ensure-local":
+        token = _ensure_local_key(store, Path(settings.auth.local_key_file))
+        sys.stdout.write(token + "\n")
+        sys.stderr.write(f"nlp-service: admin API key for local use (kept in {settings.auth.local_key_file}); "
+                         f"send it as 'Authorization: Bearer <token>'\n")
+    return EXIT_OK
+
+
+def _ensure_local_key(store: Any, path: Path) -> str:
+    """The token in ``path`` if it is still an active key of ``store``; else a new admin key written
+    there (mode 600)."""
+    if path.is_file():
+        token = path.read_text(encoding="ascii", errors="replace").strip()
+        if store.authenticate(token) is not None:
+            return token
+    _key, token = store.create("local", ["admin"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(token + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return token
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Read the audit log (one record per HTTP request), or verify its hash chain."""
+    from .config import load_settings
+    from .security.audit import AuditLog, parse_time
+
+    audit = AuditLog(load_settings(args.config).auth.audit_db)
+    if args.verify:
+        report = audit.verify()
+        _emit(report, compact=False)
+        return EXIT_OK if report["ok"] else EXIT_FAILURE
+    if args.limit is not None and args.limit < 1:
+        raise Errors.INVALID_REQUEST.error(summary="--limit must be at least 1.")
+    records = audit.query(since=parse_time(args.since) if args.since else None,
+                          until=parse_time(args.until) if args.until else None, key_id=args.key, limit=args.limit)
+    if args.json:
+        _emit(records, compact=False)
+        return EXIT_OK
+    columns = ("time", "request_id", "key_id", "method", "endpoint", "status", "latency_ms", "request_bytes",
+               "response_bytes", "client", "body_sha256")
+    sys.stdout.write("\t".join(columns) + "\n")
+    for record in records:
+        sys.stdout.write("\t".join("-" if record[c] is None else str(record[c]) for c in columns) + "\n")
+    return EXIT_OK
+
+
 def cmd_components(args: argparse.Namespace) -> int:
     from .records.components import COMPONENTS
 
@@ -684,6 +764,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="load the models and resources, verify them, run a smoke test")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("keys", help="API keys for the HTTP API: create, list, revoke, ensure-local")
+    keys = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    k = keys.add_parser("create", help="create a key and print its token (shown once: store it)")
+    k.add_argument("--name", required=True, help="who or what uses the key, e.g. 'Epic interface engine'")
+    k.add_argument("--scopes", required=True, type=_parse_scopes,
+                   help="comma-separated: records, deidentify, triage, qa, search, admin (admin grants all)")
+    keys.add_parser("list", help="every key with its scopes and dates (never a secret)")
+    k = keys.add_parser("revoke", help="revoke a key at once, in every worker")
+    k.add_argument("key_id", metavar="KEYID")
+    keys.add_parser("ensure-local", help="create an admin key for local use once (auth.local_key_file, mode 600) "
+                                         "and print it")
+    p.set_defaults(func=cmd_keys)
+
+    p = sub.add_parser("audit", help="read the audit log of HTTP requests (never any text), or verify it")
+    p.add_argument("--since", metavar="TIME", help="from this ISO 8601 time on (UTC unless it has an offset)")
+    p.add_argument("--until", metavar="TIME", help="before this ISO 8601 time")
+    p.add_argument("--key", metavar="KEYID", help="only this key id (or jwt:<sub>)")
+    p.add_argument("--limit", type=int, default=100, help="at most N records, the most recent (default 100)")
+    p.add_argument("--json", action="store_true", help="JSON instead of tab-separated columns")
+    p.add_argument("--verify", action="store_true", help="check the hash chain of the whole log; exit 1 if broken")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("components", help="list the registered pipeline components")
     p.set_defaults(func=cmd_components)

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import Errors
 
@@ -134,6 +134,78 @@ class QASettings(_Section):
     abstain_threshold: float = Field(0.3, ge=0.0, le=1.0)
 
 
+class AuthSettings(_Section):
+    """Access to the HTTP API: API keys, optional bearer JWTs, and the audit log (nlp_service/security)."""
+
+    # false: every endpoint is open (requests are still audited, with no key id); for local experiments only
+    enabled: bool = True
+    # API keys (hashes only) and the append-only audit log; relative paths are under the working directory
+    keys_db: str = "var/keys.sqlite3"
+    audit_db: str = "var/audit.sqlite3"
+    # `nlp-service keys ensure-local` (run by `make run`) keeps the local admin key's token here (mode 600)
+    local_key_file: str = "var/local_api_key"
+    # reverse proxies in front whose X-Forwarded-For to trust for the client address (0: the socket peer)
+    proxy_hops: int = Field(0, ge=0, le=5)
+    # bearer JWTs from an OIDC issuer, checked offline: set issuer, audience and one key file to turn them on
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_jwks_file: str = ""
+    jwt_public_key_file: str = ""
+    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    jwt_leeway_s: int = Field(30, ge=0, le=300)
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return bool(self.jwt_issuer or self.jwt_audience or self.jwt_jwks_file or self.jwt_public_key_file)
+
+    @model_validator(mode="after")
+    def _jwt_complete(self) -> AuthSettings:
+        if self.jwt_enabled and not (self.jwt_issuer and self.jwt_audience
+                                     and bool(self.jwt_jwks_file) != bool(self.jwt_public_key_file)):
+            raise ValueError("JWTs need jwt_issuer, jwt_audience and exactly one of jwt_jwks_file, jwt_public_key_file")
+        asymmetric = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+        if not self.jwt_algorithms or not set(self.jwt_algorithms) <= asymmetric:
+            raise ValueError(f"jwt_algorithms must be asymmetric ({', '.join(sorted(asymmetric))})")
+        return self
+
+
+class LimitsSettings(_Section):
+    """Per-key rate limits and caps on what one request may ask for."""
+
+    # per API key (or JWT subject), over all endpoints together, e.g. "600/minute" or "20/second;600/minute";
+    # "" turns rate limiting off
+    rate: str = "600/minute"
+    # where the counters live: sqlite:///relative/path (shared by gunicorn workers on one machine),
+    # redis://host:6379 and the other `limits` storages, or memory:// (per process)
+    storage_uri: str = "sqlite:///var/ratelimit.sqlite3"
+    # most items in any one JSON array or object of a request body (mentions, terms, filter values,
+    # FHIR bundle entries, ...): 413 E120 past it; per-endpoint caps below override it
+    max_batch_items: int = Field(1_000, ge=1, le=1_000_000)
+    max_batch_items_by_endpoint: dict[str, int] = Field(default_factory=dict)
+    # soft deadline: a request running longer is logged as an overrun, not stopped (nlp_service/api/request_log.py)
+    request_deadline_s: float = Field(60.0, gt=0, le=3_600)
+
+    @field_validator("rate")
+    @classmethod
+    def _rate_parses(cls, value: str) -> str:
+        if value.strip():
+            from limits import parse_many
+
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit such as '600/minute': {exc}") from None
+        return value
+
+    @field_validator("max_batch_items_by_endpoint")
+    @classmethod
+    def _caps_positive(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = [k for k, v in value.items() if v < 1]
+        if bad:
+            raise ValueError(f"caps must be at least 1: {', '.join(bad)}")
+        return value
+
+
 class Settings(_Section):
     """All settings."""
 
@@ -145,6 +217,8 @@ class Settings(_Section):
     search: SearchSettings = SearchSettings()
     triage: TriageSettings = TriageSettings()
     qa: QASettings = QASettings()
+    auth: AuthSettings = AuthSettings()
+    limits: LimitsSettings = LimitsSettings()
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -144,6 +144,40 @@ class Errors:
         "E502", 500, "PHI detection failed",
         "PHI recognizer {recognizer} failed; no text was returned, so no PHI can leak.",
     )
+    # E13x: FHIR R4 input (/fhir/r4, rendered as OperationOutcome; nlp_service/fhir)
+    FHIR_INVALID = ErrorSpec("E130", 400, "Invalid FHIR resource", "{summary}")
+    FHIR_NOT_SUPPORTED = ErrorSpec("E131", 400, "Unsupported FHIR input", "{summary}")
+    FHIR_NO_TEXT = ErrorSpec("E132", 400, "No text attachment", "{summary}")
+    FHIR_CONTENT_TYPE = ErrorSpec("E133", 400, "Unsupported attachment type", "{summary}")
+    FHIR_BASE64 = ErrorSpec("E134", 400, "Invalid base64", "{where} is not valid base64: {reason}.")
+    FHIR_MEDIA_TYPE = ErrorSpec(
+        "E135", 415, "Unsupported media type",
+        "Send FHIR JSON as 'application/fhir+json' (or 'application/json') in UTF-8 (got {content_type!r}).",
+    )
+    FHIR_INVALID_PARAMETER = ErrorSpec("E136", 400, "Invalid operation parameter", "{summary}")
+
+    # access and limits (nlp_service/api/auth.py, nlp_service/api/limits.py, nlp_service/security)
+    UNAUTHORISED = ErrorSpec(
+        "E220", 401, "Authentication required",
+        "This endpoint needs an API key: send 'Authorization: Bearer <token>' (or 'X-API-Key: <token>').",
+    )
+    INVALID_CREDENTIALS = ErrorSpec("E221", 401, "Invalid credentials", "The credentials were not accepted: {reason}.")
+    FORBIDDEN = ErrorSpec(
+        "E222", 403, "Insufficient scope", "This key may not call {endpoint}: it needs the {scope!r} scope (or 'admin')."
+    )
+    RATE_LIMITED = ErrorSpec(
+        "E223", 429, "Too many requests", "Rate limit of {limit} exceeded for this key; retry in {retry_after} s."
+    )
+    TOO_MANY_ITEMS = ErrorSpec(
+        "E120", 413, "Too many items",
+        "{field!r} has {count} items; the limit is {limit} per request. Split the batch into smaller requests.",
+    )
+    UNKNOWN_API_KEY = ErrorSpec("E420", 400, "Unknown API key", "No API key has the id {key_id!r}; see `nlp-service keys list`.")
+    UNKNOWN_SCOPE = ErrorSpec("E421", 400, "Unknown scope", "Unknown scope {name!r}; scopes are: {choices}.")
+    AUDIT_FAILED = ErrorSpec(
+        "E510", 503, "Audit log unavailable",
+        "The request could not be recorded in the audit log, so its result was withheld (request id {request_id}).",
+    )
 
     @classmethod
     def all(cls) -> list[ErrorSpec]:

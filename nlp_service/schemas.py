@@ -450,3 +450,40 @@ class KBInfo(_Model):
     sources: dict[str, int] = {}
     qtypes: dict[str, int] = {}
     heldout: int = Field(0, description="entries whose question is kept out of the question index (evaluation)")
+
+
+class KBList(_Model):
+    kbs: list[KBInfo]
+
+
+class IndexList(_Model):
+    indexes: list[IndexInfo]
+
+
+class Health(_Model):
+    status: Literal["ok", "loading"]
+    version: str
+
+
+class Readiness(_Model):
+    status: Literal["ready"]
+    version: str
+    checks: dict[str, bool] = Field(description="each service and store, and whether it is ready")
+
+
+class FieldError(_Model):
+    field: str = Field(description="the request field, dotted (e.g. terms.0.category), or (body)")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details with the catalogue's stable code."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(description="urn:nlp-service:error:<code>")
+    title: str
+    status: int
+    detail: str
+    code: str | None = Field(None, description="the stable catalogue code, e.g. E101")
+    instance: str | None = None
+    errors: list[FieldError] = []

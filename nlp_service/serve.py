@@ -52,12 +52,30 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "accesslog": None,  # our own JSON access log carries no content
         "errorlog": "-",
         "control_socket_disable": True,  # no control socket under $HOME
+        "child_exit": _child_exit,
     }
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: drop its live gauges from the shared Prometheus files (counters are kept)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def serve(settings: Settings) -> None:
     """Run gunicorn in the foreground until interrupted (SIGTERM shuts down gracefully)."""
+    import shutil
+    import tempfile
+
     options = gunicorn_options(settings)
+    # /metrics adds up every worker's counters: each process writes its own files in one fresh folder,
+    # which must be set before the app (and its metrics) load
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="nlp-service-metrics-")
     # each worker's encoder gets its share of the cores, so workers do not fight over them
     os.environ.setdefault("NLP_SERVICE_ENCODER_THREADS", str(max(1, default_workers() // options["workers"])))
-    ServiceApplication(settings, options).run()
+    try:
+        ServiceApplication(settings, options).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -1,20 +1,45 @@
-"""Shared fixtures: one analyser per test session, the Flask app, and a real HTTP server."""
+"""Shared fixtures: one analyser per test session, the Flask app, a real HTTP server, and the API key
+they are called with."""
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 import nlp_service
 from nlp_service.api import create_app
+from nlp_service.security.keys import KeyStore
+
+from .api import helpers
 
 # keyed hashes and surrogates need a server secret; tests use a fixed one (nothing written under var/)
 os.environ.setdefault("NLP_SERVICE__PHI__SECRET", "test-secret")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def api_token(tmp_path_factory) -> Iterator[str]:
+    """The token of an admin API key, sent by default by ``tests/api/helpers.py`` and the ``client``.
+
+    API keys, the audit log and rate-limit counters live in a temporary folder named in the
+    environment, so every app a test builds and every ``nlp-service`` process it starts uses them
+    (and nothing is written under var/). The rate limit is high enough not to get in the way.
+    """
+    var = tmp_path_factory.mktemp("var")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NLP_SERVICE__AUTH__KEYS_DB", str(var / "keys.sqlite3"))
+        env.setenv("NLP_SERVICE__AUTH__AUDIT_DB", str(var / "audit.sqlite3"))
+        env.setenv("NLP_SERVICE__AUTH__LOCAL_KEY_FILE", str(var / "local_api_key"))
+        env.setenv("NLP_SERVICE__LIMITS__STORAGE_URI", f"sqlite:///{var / 'ratelimit.sqlite3'}")
+        env.setenv("NLP_SERVICE__LIMITS__RATE", "100000/minute")
+        _key, token = KeyStore(var / "keys.sqlite3").create("tests", ["admin"])
+        helpers.AUTH["Authorization"] = f"Bearer {token}"
+        try:
+            yield token
+        finally:
+            helpers.AUTH.clear()
 
 
 @pytest.fixture(scope="session")
@@ -47,18 +72,15 @@ def app(kb_dir):
 
 
 @pytest.fixture()
-def client(app):
-    return app.test_client()
+def client(app, api_token):
+    """Flask's test client, sending the admin key."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token}"
+    return client
 
 
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     """The app on a real socket (werkzeug's threaded server); yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with helpers.serve(app) as base:
+        yield base

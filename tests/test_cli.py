@@ -12,6 +12,8 @@ import pytest
 
 from nlp_service.cli import main
 
+from .api.helpers import AUTH
+
 BIN = Path(sys.executable).parent / "nlp-service"
 
 
@@ -80,7 +82,7 @@ def test_cli_serve_gunicorn_end_to_end():
         secret = "Patient John Q Zebrowski MRN 8812345 denies chest pain."
         req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/records/analyze",
                                      data=json.dumps({"text": secret}).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **AUTH})
         with urllib.request.urlopen(req, timeout=60) as resp:
             data = json.loads(resp.read())
         assert any(e["text"] == "chest pain" and e["assertion"]["certainty"] == "negated" for e in data["entities"])

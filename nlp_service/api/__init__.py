@@ -22,7 +22,21 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             and the environment, with ``overrides`` (settings sections as dicts) applied last.
     """
     from .. import _logging
-    from . import deid, errors, health, linking, qa, records, request_log, search, triage
+    from . import (
+        auth,
+        deid,
+        errors,
+        fhir,
+        health,
+        linking,
+        metrics,
+        openapi,
+        qa,
+        records,
+        request_log,
+        search,
+        triage,
+    )
 
     settings = settings or load_settings(overrides=overrides or None)
     _logging.configure(settings.service.log_level)
@@ -37,7 +51,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     triage.init_app(app, settings)
     qa.init_app(app, settings)
     errors.init_app(app)
-    request_log.init_app(app)
+    request_log.init_app(app, settings.limits.request_deadline_s)
+    auth.init_app(app, settings)  # after request_log: API keys/JWTs, rate limits, body caps, audit log
+    metrics.init_app(app)  # /metrics: requests and latency per route, model inference time
+    openapi.init_app(app)  # /openapi.json and the Swagger UI at /docs
     app.register_blueprint(health.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(deid.bp)
@@ -45,4 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(linking.bp)
     app.register_blueprint(triage.bp)
     app.register_blueprint(qa.bp)
+    app.register_blueprint(fhir.bp)
+    # the scope each endpoint needs, for the OpenAPI document (computed once every blueprint is in)
+    app.extensions["nlp_service.scopes"] = auth.endpoint_scopes(app)
     return app

@@ -13,6 +13,8 @@ from ..errors import Errors
 from ..linking import IcdLinker, Query, shared_linker
 from ..schemas import Code, LinkedMention, LinkRequest, LinkResult
 from ..version import __version__
+from .metrics import inference
+from .openapi import operation
 from .parsing import parse_json_body
 
 bp = Blueprint("linking", __name__, url_prefix="/v1")
@@ -32,6 +34,7 @@ def linker() -> tuple[IcdLinker, Settings]:
 
 
 @bp.post("/link")
+@operation("ICD-10-CM codes for problem mentions", LinkResult, LinkRequest, [Errors.EMPTY_QUERY, Errors.TEXT_TOO_LONG, Errors.K_OUT_OF_RANGE], tag="records")
 def link() -> Response:
     """LinkRequest in (``mentions``: texts or {text, history, family}; ``k``), LinkResult out."""
     body = parse_json_body(LinkRequest)
@@ -53,7 +56,8 @@ def link() -> Response:
         if len(text) > MAX_MENTION_CHARS:
             raise Errors.TEXT_TOO_LONG.error(length=len(text), limit=MAX_MENTION_CHARS)
         queries.append(Query(text) if isinstance(m, str) else Query(m.text, history=m.history, family=m.family))
-    results = icd.link_many(queries, k=k, mode=settings.linking.mode)
+    with inference("linking"):
+        results = icd.link_many(queries, k=k, mode=settings.linking.mode)
     out = LinkResult(
         code_set=icd.version, version=__version__,
         mentions=[LinkedMention(text=q.text, codes=[Code(code=c.code, display=c.display, score=c.score, matched=c.matched,

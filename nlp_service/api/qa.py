@@ -10,8 +10,11 @@ from flask import Blueprint, Flask, Response, current_app, json
 
 from .. import record_analyzer
 from ..config import Settings
+from ..errors import Errors
 from ..qa.service import QAService, entity_finder
-from ..schemas import QARequest
+from ..schemas import KBList, QARequest, QAResult
+from .metrics import inference
+from .openapi import operation
 from .parsing import parse_json_body
 
 bp = Blueprint("qa", __name__, url_prefix="/v1")
@@ -28,13 +31,17 @@ def service() -> QAService:
 
 
 @bp.post("/qa")
+@operation("Answer a consumer-health question from a trusted knowledge base, with sources", QAResult, QARequest, [Errors.EMPTY_TEXT, Errors.TEXT_TOO_LONG, Errors.K_OUT_OF_RANGE, Errors.UNKNOWN_KB, Errors.KB_NOT_BUILT], tag="qa")
 def qa() -> Response:
     """QARequest in (``question``, ``k``, ``kb``), QAResult out: trusted answers with sources, or an abstention."""
     body = parse_json_body(QARequest)
-    return Response(service().answer(body).model_dump_json(), mimetype="application/json")
+    with inference("qa"):
+        result = service().answer(body)
+    return Response(result.model_dump_json(), mimetype="application/json")
 
 
 @bp.get("/kbs")
+@operation("The knowledge bases that can be asked", KBList, tag="qa")
 def kbs() -> Response:
     """The knowledge bases that can be asked, with their sizes."""
     return Response(json.dumps({"kbs": [info.model_dump() for info in service().list()]}), mimetype="application/json")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, current_app
 
 from ..config import Settings
-from ..schemas import TriageRequest
+from ..errors import Errors
+from ..schemas import TriageRequest, TriageResult
 from ..triage.service import TriageService
+from .metrics import inference
+from .openapi import operation
 from .parsing import parse_json_body
 
 bp = Blueprint("triage", __name__, url_prefix="/v1")
@@ -18,8 +21,11 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 @bp.post("/triage")
+@operation("Urgency and destination of a patient message, with red flags and an explanation", TriageResult, TriageRequest, [Errors.TEXT_TOO_LONG, Errors.EMPTY_TEXT, Errors.BINARY_TEXT, Errors.UNKNOWN_MODEL], tag="triage")
 def triage() -> Response:
     """TriageRequest in (``text``, optional ``model``, ``explain``), TriageResult out."""
     body = parse_json_body(TriageRequest)
     service: TriageService = current_app.extensions[EXTENSION]
-    return Response(service.triage(body.text, body.model, body.explain).model_dump_json(), mimetype="application/json")
+    with inference("triage"):
+        result = service.triage(body.text, body.model, body.explain)
+    return Response(result.model_dump_json(), mimetype="application/json")

@@ -15,7 +15,7 @@ from nlp_service.config import SearchSettings
 from nlp_service.search.service import SearchService
 
 from ..search.records_fixture import jsonl
-from .helpers import post
+from .helpers import AUTH, post
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def search_server(tmp_path_factory):
 
 def get(url):
     try:
-        with urllib.request.urlopen(url, timeout=30) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=AUTH), timeout=30) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())

@@ -13,7 +13,7 @@ from nlp_service.errors import ServiceError
 from nlp_service.qa.kb import heldout_ids, import_medquad, read_entries
 from nlp_service.qa.service import QAService
 
-from ..api.helpers import post
+from ..api.helpers import AUTH, post
 
 GOOD = {"id": "kb-1", "question": "What is asthma?", "answer": "Asthma is a long-term condition of the airways.",
         "source": "NHS", "url": "https://www.nhs.uk/conditions/asthma/", "focus": "asthma", "qtype": "information"}
@@ -167,7 +167,7 @@ def test_qa_over_http(live_server):
     assert status == 400 and body["code"] == "E112"
     status, _h, body = post(live_server, "/v1/qa", b'{"question": ')
     assert status == 400 and body["code"] == "E100"
-    with urllib.request.urlopen(live_server + "/v1/kbs", timeout=30) as resp:
+    with urllib.request.urlopen(urllib.request.Request(live_server + "/v1/kbs", headers=AUTH), timeout=30) as resp:
         kbs = json.loads(resp.read())["kbs"]
     default = next(k for k in kbs if k["name"] == "default")
     assert default["built"] and default["entries"] >= 300

@@ -1,0 +1,180 @@
+"""HTTP load: requests/s, p50 and p99 for /v1/triage and /v1/records/analyze at 1, 8 and 32 clients.
+
+Starts ``nlp-service serve`` (gunicorn, workers sized to the machine, auth, rate limiting off, audit
+on) on loopback with its keys, audit log and counters in a temporary folder, drives it with wrk
+(Debian: ``apt-get install wrk``), then does the same work in process in the same run: the same
+number of processes as gunicorn workers, each calling the service in a loop. The overhead ratio is
+HTTP requests/s over in-process calls/s.
+
+    python benchmarks/http_load.py [--seconds 20] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from results_file import write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTE = (ROOT / "corpora" / "notes" / "gold" / "cn_001.txt").read_text(encoding="utf-8")
+NOTE_2KB = NOTE[: NOTE.rfind("\n", 0, 2048)]  # a 2 KB note, cut at a line end
+MESSAGE = "My 6 year old has had a fever of 39 since yesterday and a sore throat, she is drinking ok. Should we see someone today?"
+ENDPOINTS = {
+    "/v1/triage": {"text": MESSAGE, "explain": False},
+    "/v1/records/analyze": {"text": NOTE_2KB},
+}
+CLIENTS = (1, 8, 32)
+LUA = """wrk.method = "POST"
+wrk.body = io.open("{body}", "rb"):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, script: Path, clients: int, seconds: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "30s",
+                          "-s", str(script), url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": to_ms(latency["50"]),
+            "p99": to_ms(latency["99"]), "non_2xx": int(errors.group(1)) if errors else 0,
+            "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+
+
+def _in_process(endpoint: str, seconds: float, queue: mp.Queue) -> None:
+    from nlp_service.config import load_settings
+
+    settings = load_settings()
+    body = ENDPOINTS[endpoint]
+    if endpoint == "/v1/triage":
+        from nlp_service.triage.service import TriageService
+
+        service = TriageService(settings.triage)
+        call = lambda: service.triage(body["text"], None, False).model_dump_json()  # noqa: E731
+    else:
+        from nlp_service import record_analyzer
+
+        analyzer = record_analyzer(settings)
+        analyzer.prepare()
+        call = lambda: analyzer.analyze(body["text"]).model_dump_json()  # noqa: E731
+    for _ in range(3):
+        call()
+    done, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        call()
+        done += 1
+    queue.put(done / seconds)
+
+
+def in_process(endpoint: str, processes: int, seconds: float) -> float:
+    """Calls/s of the same work in ``processes`` processes (as many as gunicorn workers), summed."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    workers = [ctx.Process(target=_in_process, args=(endpoint, seconds, queue)) for _ in range(processes)]
+    for w in workers:
+        w.start()
+    rates = [queue.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join()
+    return sum(rates)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--write", action="store_true", help="write the section http_load of benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    from nlp_service.security.keys import KeyStore
+    from nlp_service.serve import default_workers
+
+    work = Path(tempfile.mkdtemp(prefix="http-load-"))
+    _key, token = KeyStore(work / "keys.sqlite3").create("load", ["admin"])
+    port = free_port()
+    env = {**os.environ, "NLP_SERVICE__AUTH__KEYS_DB": str(work / "keys.sqlite3"),
+           "NLP_SERVICE__AUTH__AUDIT_DB": str(work / "audit.sqlite3"), "NLP_SERVICE__LIMITS__RATE": "",
+           "NLP_SERVICE__SERVICE__LOG_LEVEL": "WARNING"}
+    workers = default_workers()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "nlp-service"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        else:
+            sys.exit("the server did not become ready")
+        for endpoint, body in ENDPOINTS.items():
+            body_file = work / (endpoint.strip("/").replace("/", "_") + ".json")
+            body_file.write_text(json.dumps(body), encoding="utf-8")
+            script = work / (body_file.stem + ".lua")
+            script.write_text(LUA.format(body=body_file, token=token), encoding="utf-8")
+            wrk(base + endpoint, script, 2, 3)  # warm every worker
+            for clients in CLIENTS:
+                result = wrk(base + endpoint, script, clients, args.seconds)
+                rows.append({"endpoint": endpoint, "clients": clients, **result})
+                print(json.dumps(rows[-1]), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    inproc = {endpoint: in_process(endpoint, workers, args.seconds) for endpoint in ENDPOINTS}
+    print(json.dumps({"in_process": inproc}), flush=True)
+    lines = [
+        f"`python benchmarks/http_load.py --seconds {args.seconds} --write`; machine: {platform.machine()}, {os.cpu_count()} CPU "
+        f"threads; gunicorn with {workers} workers (gthread), API key auth and the audit log on (one fsynced SQLite append per "
+        f"request), rate limiting off; wrk 4.1 on the same machine (it shares the cores). In process: {workers} processes "
+        f"calling the same service in a loop for {args.seconds} s, in the same run. Triage body: a {len(MESSAGE)}-character "
+        f"message (explain off); analyze body: a {len(NOTE_2KB):,}-character note (corpora/notes/gold/cn_001.txt, cut).",
+        "",
+        "| endpoint | clients | requests/s | p50 ms | p99 ms | non-2xx | HTTP / in process |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ratio = row["rps"] / inproc[row["endpoint"]]
+        lines.append(f"| `{row['endpoint']}` | {row['clients']} | {row['rps']:.1f} | {row['p50']:.1f} | {row['p99']:.1f} | "
+                     f"{row['non_2xx']} | {ratio:.0%} |")
+    lines.append("")
+    lines.append("In process: " + ", ".join(f"`{e}` {r:.1f} calls/s" for e, r in inproc.items()) + ".")
+    best = {e: max(r["rps"] for r in rows if r["endpoint"] == e) / inproc[e] for e in ENDPOINTS}
+    p99_8 = next(r["p99"] for r in rows if r["endpoint"] == "/v1/records/analyze" and r["clients"] == 8)
+    lines.append(f"Targets: analyze p99 at 8 clients ≤ 150 ms: **{p99_8:.0f} ms** ({'met' if p99_8 <= 150 else 'missed'}); "
+                 "throughput ≥ 70% of in process: " + ", ".join(f"`{e}` **{v:.0%}**" for e, v in best.items()) + ".")
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        write_section("http_load", "## HTTP load (`benchmarks/http_load.py`)\n\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
