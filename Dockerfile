@@ -21,8 +21,9 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
     && mkdir -p /app/var && chown 10001 /app/var
 
 USER 10001
-# the PHI secret is created once in /app/var (the default secret_file, var/ under WORKDIR): mount a
-# volume there to keep surrogates and date shifts stable across containers
+# the PHI secret, the API key hashes, the audit log and the rate-limit counters live in /app/var (var/
+# under WORKDIR): mount a volume there to keep them across containers. Create keys in the running
+# container: docker exec <container> nlp-service keys create --name EHR --scopes records
 ENV NLP_SERVICE__SERVICE__HOST=0.0.0.0 \
     NLP_SERVICE__SERVICE__PORT=8080 \
     NLP_SERVICE__PHI__TAGGER_MODEL=/app/models/phi_tagger

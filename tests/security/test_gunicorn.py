@@ -1,5 +1,6 @@
 """The whole stack under gunicorn with two worker processes: the app is built (and the SQLite files
-opened) in the master, then forked; keys, rate-limit counters and the audit log are shared."""
+opened) in the master, then forked; keys, rate-limit counters, the audit log and the Prometheus
+counters are shared."""
 
 from __future__ import annotations
 
@@ -58,6 +59,15 @@ def test_two_workers_share_keys_limits_and_the_audit_log(tmp_path):
         assert statuses == [200] * 6 + [429] * 3  # one budget, whichever worker answered
         store.revoke(key.key_id)  # revoked from another process: refused at once by every worker
         assert [call(base, "/v1/indexes", headers=headers, auth=False)[0] for _ in range(4)] == [401] * 4
+        with urllib.request.urlopen(base + "/readyz", timeout=10) as resp:
+            assert resp.status == 200 and json.loads(resp.read())["status"] == "ready"
+        # /metrics adds up both workers' counters, whichever worker serves it
+        for _ in range(3):
+            with urllib.request.urlopen(base + "/metrics", timeout=10) as resp:
+                metrics = resp.read().decode()
+            assert 'nlp_service_requests_total{endpoint="/v1/indexes",method="GET",status="200"} 6.0' in metrics
+            assert 'nlp_service_requests_total{endpoint="/v1/indexes",method="GET",status="429"} 3.0' in metrics
+            assert 'nlp_service_requests_total{endpoint="/v1/indexes",method="GET",status="401"} 4.0' in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=60)
