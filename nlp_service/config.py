@@ -33,7 +33,8 @@ class ServiceSettings(_Section):
     port: int = Field(8080, ge=1, le=65535)
     max_body_bytes: int = Field(2_000_000, ge=1024)
     workers: int = Field(0, ge=0, le=64)
-    threads: int = Field(4, ge=1, le=64)
+    threads: int = Field(2, ge=1, le=64)
+    keepalive: int = Field(0, ge=0, le=300)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
 
