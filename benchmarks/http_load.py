@@ -179,6 +179,14 @@ def main() -> int:
         lines.append(f"Target: analyze p99 at 8 clients ≤ 150 ms: **{p99_8:.0f} ms** ({'met' if p99_8 <= 150 else 'missed'}).")
     lines.append("Target: throughput ≥ 70% of in process (best concurrency): "
                  + ", ".join(f"`{e}` **{v:.0%}**" for e, v in best.items()) + ".")
+    lines += ["", "How the serving defaults were chosen (this script, same machine, analyze at 8 clients; "
+              "`--only /v1/records/analyze --clients 8 --threads N`, keep-alive through `NLP_SERVICE__SERVICE__KEEPALIVE`):",
+              "runs made before `gc.freeze()` was added, 10-15 s each: keep-alive 5 s with 2 threads: 83.6 requests/s, p99 647 ms (a worker keeps its connections, so requests queue "
+              "behind a busy worker); no keep-alive: 1 thread 82.8/190 ms, 2 threads 82.2/196 ms, 4 threads 74.3/801 ms, 8 threads "
+              "75.8/499 ms (CPU-bound work sharing the GIL). Without `gc.freeze()` after the preload, full collections walking "
+              "the loaded models put p99 near 1,000 ms in most runs; after it, 204 and 213 ms in two 15 s runs.",
+              "The analyze p99 target is out of reach on 2 cores: one 2 KB note takes about 24 ms of one core, so 8 requests in "
+              "flight on 2 cores wait about 95 ms on average before any HTTP cost, and p99 is 2-3 times that."]
     text = "\n".join(lines)
     print(text)
     if args.write:
