@@ -585,9 +585,18 @@ def _ensure_local_key(store: Any, path: Path) -> str:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Read the audit log (one record per HTTP request), or verify its hash chain."""
     from .config import load_settings
-    from .security.audit import AuditLog, parse_time
+    from .security.audit import AuditLog, body_digest, parse_time
 
-    audit = AuditLog(load_settings(args.config).auth.audit_db)
+    settings = load_settings(args.config)
+    if args.digest:  # the body_hmac the audit holds for this exact request body (for disputes)
+        from .phi import load_secret
+
+        path = Path(args.digest)
+        if not path.is_file():
+            raise Errors.INPUT_NOT_FOUND.error(path=str(path))
+        print(body_digest(load_secret(settings.phi), path.read_bytes()))
+        return EXIT_OK
+    audit = AuditLog(settings.auth.audit_db)
     if args.verify:
         report = audit.verify()
         _emit(report, compact=False)
@@ -600,7 +609,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         _emit(records, compact=False)
         return EXIT_OK
     columns = ("time", "request_id", "key_id", "method", "endpoint", "status", "latency_ms", "request_bytes",
-               "response_bytes", "client", "body_sha256")
+               "response_bytes", "client", "body_hmac")
     sys.stdout.write("\t".join(columns) + "\n")
     for record in records:
         sys.stdout.write("\t".join("-" if record[c] is None else str(record[c]) for c in columns) + "\n")
@@ -785,6 +794,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="at most N records, the most recent (default 100)")
     p.add_argument("--json", action="store_true", help="JSON instead of tab-separated columns")
     p.add_argument("--verify", action="store_true", help="check the hash chain of the whole log; exit 1 if broken")
+    p.add_argument("--digest", metavar="FILE", help="print the body_hmac the log holds for a request body sent as FILE")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("components", help="list the registered pipeline components")

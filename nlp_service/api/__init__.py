@@ -51,9 +51,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     triage.init_app(app, settings)
     qa.init_app(app, settings)
     errors.init_app(app)
+    metrics.init_app(app)  # first: its timing spans every other hook, and it counts the final status
     request_log.init_app(app, settings.limits.request_deadline_s)
     auth.init_app(app, settings)  # after request_log: API keys/JWTs, rate limits, body caps, audit log
-    metrics.init_app(app)  # /metrics: requests and latency per route, model inference time
     openapi.init_app(app)  # /openapi.json and the Swagger UI at /docs
     app.register_blueprint(health.bp)
     app.register_blueprint(records.bp)

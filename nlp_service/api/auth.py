@@ -194,7 +194,7 @@ def _audit(response: Response) -> Response:
         method=request.method,
         endpoint=request.url_rule.rule if request.url_rule else NO_ROUTE,
         status=response.status_code,
-        body_sha256=g.get("body_sha256"),
+        body_hmac=g.get("body_hmac"),
         request_bytes=g.get("body_bytes", request.content_length or 0),
         response_bytes=response.calculate_content_length(),
         latency_ms=round((time.perf_counter() - started) * 1000, 2),

@@ -6,8 +6,9 @@
   Past it: 429 E223 with ``Retry-After``. Public endpoints and refused requests (401/403) are not
   counted. If the storage fails, requests go through (rate limiting protects capacity, it is not
   access control) and the failure is logged.
-- **Body**: read here once, after authentication, so an unauthenticated caller never makes the
-  service read a body; past ``service.max_body_bytes`` it is 413 E105. Its SHA-256 goes to the audit.
+- **Body**: read here once, after authentication, and only for endpoints that need a key, so a caller
+  without one never makes the service read, hash or parse a body; past ``service.max_body_bytes`` it
+  is 413 E105. Its keyed hash (``security.audit.body_digest``) goes to the audit.
 - **Batches**: any JSON array or object in the body with more than ``limits.max_batch_items`` items
   (or the endpoint's own cap in ``limits.max_batch_items_by_endpoint``) is 413 E120 naming the field:
   link mentions, record-analysis terms, search filter values, FHIR bundle entries.
@@ -15,7 +16,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -28,6 +28,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from ..config import Settings
 from ..errors import Errors
+from ..security.audit import body_digest
 
 EXTENSION = "nlp_service.limits"
 
@@ -37,6 +38,7 @@ class Caps:
     max_items: int
     by_endpoint: dict[str, int] = field(default_factory=dict)
     limiter: Limiter | None = None
+    secret: bytes = b""  # keys the audit's body hash
 
     def for_endpoint(self, endpoint: str) -> int:
         return self.by_endpoint.get(endpoint, self.max_items)
@@ -74,18 +76,18 @@ def _is_json(mimetype: str) -> bool:
 
 def _admit() -> None:
     """Read and hash the body (413 past max_body_bytes), then apply the batch caps (413 E120)."""
-    if request.url_rule is None:
+    if request.url_rule is None or g.get("principal") is None:  # routing errors and public endpoints
         return
     data = request.get_data(cache=True)  # the view's parser gets these bytes again, not a second read
     g.body_bytes = len(data)
-    g.body_sha256 = hashlib.sha256(data).hexdigest() if data else None
+    caps: Caps = current_app.extensions[EXTENSION]
+    g.body_hmac = body_digest(caps.secret, data) if data else None
     if not data or not _is_json(request.mimetype or ""):
         return
     try:
         parsed = json.loads(data)
     except (ValueError, RecursionError):  # not UTF-8 or not JSON: the view says so precisely
         return
-    caps: Caps = current_app.extensions[EXTENSION]
     limit = caps.for_endpoint(request.endpoint or "")
     found = oversized(parsed, limit)
     if found is not None:
@@ -117,5 +119,8 @@ def init_app(app: Flask, settings: Settings, key: Callable[[], str], exempt: Cal
                           swallow_errors=True, key_prefix="nlps")
         limiter.init_app(app)
         app.register_error_handler(RateLimitExceeded, _too_many)
-    app.extensions[EXTENSION] = Caps(conf.max_batch_items, dict(conf.max_batch_items_by_endpoint), limiter)
+    from ..phi import load_secret
+
+    app.extensions[EXTENSION] = Caps(conf.max_batch_items, dict(conf.max_batch_items_by_endpoint), limiter,
+                                     load_secret(settings.phi))
     app.before_request(_admit)

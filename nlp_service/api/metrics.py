@@ -4,11 +4,12 @@ Under gunicorn each worker is a process, so the counters live in prometheus_clie
 mode: ``nlp-service serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at an empty folder before the workers
 fork, and ``/metrics`` adds up every worker's files (serve.py marks a dead worker's gauges). Without
 that variable (tests, ``flask run``), the process's own registry is served. Labels are route rules and
-model names, never anything a client sent.
+model names, never anything a client sent (an unusual HTTP method is counted as OTHER).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from prometheus_client import (
 )
 
 bp = Blueprint("metrics", __name__)
+log = logging.getLogger("nlp_service.api")
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 REQUESTS = Counter("nlp_service_requests", "HTTP requests answered, by route, method and status",
@@ -45,6 +47,9 @@ def inference(service: str) -> Iterator[None]:
         INFERENCE.labels(service).observe(time.perf_counter() - started)
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     """Prometheus text format: every worker's counters when served by gunicorn."""
@@ -60,6 +65,9 @@ def metrics() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Register ``/metrics`` and the hooks. Call before the other hooks: Flask runs ``before_request``
+    hooks in order and ``after_request`` hooks in reverse, so the timing then spans authentication,
+    the body checks and the audit write, and the count sees the final status."""
     app.register_blueprint(bp)
 
     @app.before_request
@@ -69,7 +77,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _count(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "(no route)"
+        method = request.method if request.method in METHODS else "OTHER"  # a client picks the method: bound the labels
         if endpoint != "/metrics":
-            REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-            LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
+            try:
+                REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
+                LATENCY.labels(endpoint, method).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
+            except Exception:  # metrics must never cost a request its answer (or its audit record)
+                log.exception("metrics update failed")
         return response

@@ -5,9 +5,9 @@ and the ER said his heart muscle is inflamed, myocarditis. What exactly is myoca
 pain" and "myocarditis" are KB topics; the focus is the one the question asks about. A topic's
 *mention* is the best run of its name's words (or a synonym's) that the question holds **in order and
 side by side** (words of the name may be left out, "Charcot Marie Tooth type 4" for "Charcot-Marie-Tooth
-disease type 4"), weighted by how rare each word is among the KB's topics. Misspelt words match
-(one edit for words of 4 to 7 letters, two for longer ones: ``allowed_edits``), and so do words run together or split apart
-("non photosensitive" / "nonphotosensitive", "car sick" / "carsickness"). The sentences that ask ("What
+disease type 4"), weighted by how rare each word is in the KB's questions and answers. Misspelt words match
+(one edit for words of 4 to 7 letters, two for longer ones: ``allowed_edits``), and so does a name word
+that the question splits in two ("non photosensitive" for "nonphotosensitive"). The sentences that ask ("What
 exactly is myocarditis?") are kept apart: the question type is read from them as well as from the whole.
 
 >>> q = QuestionText("The ER said myocarditis. What exactly is myocarditis?")
@@ -93,11 +93,6 @@ class QuestionText:
             for j in (edits[i] <= allowed_edits(w)).nonzero()[0]:
                 if keys[j] != w:
                     self._matches[w] += self.spans[keys[j]]
-        # a name word split in the question: "nonphotosensitive" <- "non photosensitive"
-        for w in todo:
-            for p in range(len(self.tokens) - 1):
-                if self.tokens[p] + self.tokens[p + 1] == w:
-                    self._matches[w].append((p, p + 2))
 
     def where(self, word: str) -> list[tuple[int, int]]:
         return self._matches.get(word, [])
@@ -116,11 +111,12 @@ def mention(question: QuestionText, name: str, weight: Callable[[str], float]) -
     if not wanted or total <= 0:
         return Mention(0.0, 0.0)
     hits = sorted((span, j) for j, w in enumerate(wanted) for span in question.where(w))
-    best: dict[tuple[tuple[int, int], int], float] = {}  # (span, name word) -> mass of the best run ending there
-    for span, j in hits:
-        before = [m for (s, k), m in best.items() if s[1] == span[0] and k < j]
-        best[(span, j)] = weight(wanted[j]) + max(before, default=0.0)
-    mass = max(best.values(), default=0.0)
+    ending: dict[int, list[tuple[int, float]]] = {}  # question position -> (name word, mass) of runs ending there
+    mass = 0.0
+    for (begin, end), j in hits:  # sorted by start: every run a hit can extend is already recorded
+        run = weight(wanted[j]) + max((m for k, m in ending.get(begin, ()) if k < j), default=0.0)
+        ending.setdefault(end, []).append((j, run))
+        mass = max(mass, run)
     return Mention(mass / total, mass)
 
 

@@ -2,9 +2,11 @@
 
 A record says who called what, when, with what outcome and how much: time (UTC), request id, key id
 (or ``jwt:<sub>``, or null when nobody authenticated), method, endpoint (the route rule, never the
-raw path), status, SHA-256 of the request body, request and response sizes in bytes, latency and
-client address. Never any text: a body is only hashed, so an EHR can prove which document it sent
-without the log holding it.
+raw path), status, a keyed hash of the request body (HMAC-SHA256 with a key derived from the server
+secret, :func:`body_digest`), request and response sizes in bytes, latency and client address. Never
+any text: a body is only hashed, so an EHR can prove which document it sent (``nlp-service audit
+--digest FILE`` computes the same value) without the log holding it, and the key stops anyone who
+reads the log from confirming a guessed short body ("MRN 1234567") by hashing candidates.
 
 Append-only is enforced by the database: triggers abort every UPDATE and DELETE. Each record also
 carries ``row_hash``, SHA-256 over the previous record's hash and its own fields, so
@@ -30,6 +32,19 @@ from typing import Any
 from ..errors import Errors
 from ._sqlite import Database, utc_iso
 
+
+def body_digest(secret: bytes, body: bytes) -> str:
+    """The audit's hash of a request body: HMAC-SHA256 under a key derived from the server secret.
+
+    >>> body_digest(b"s", b"{}") == body_digest(b"s", b"{}") != body_digest(b"t", b"{}")
+    True
+    """
+    import hmac
+
+    key = hmac.new(secret, b"nlp-service audit body v1", hashlib.sha256).digest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
 GENESIS = "0" * 64
 
 SCHEMA = """
@@ -41,7 +56,7 @@ CREATE TABLE IF NOT EXISTS audit (
     method         TEXT    NOT NULL,
     endpoint       TEXT    NOT NULL,  -- route rule, e.g. /v1/indexes/<name>; "(no route)" for a 404
     status         INTEGER NOT NULL,
-    body_sha256    TEXT,              -- NULL when the body was empty or not read (401, 403, 404, 429)
+    body_hmac      TEXT,              -- HMAC-SHA256 (body_digest); NULL when the body was empty or not read (401, 403, 404, 429)
     request_bytes  INTEGER NOT NULL,
     response_bytes INTEGER,
     latency_ms     REAL    NOT NULL,
@@ -67,7 +82,7 @@ class AuditRecord:
     method: str
     endpoint: str
     status: int
-    body_sha256: str | None
+    body_hmac: str | None
     request_bytes: int
     response_bytes: int | None
     latency_ms: float

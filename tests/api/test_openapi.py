@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -108,6 +109,11 @@ def test_metrics_count_requests_and_time_inference(live_server):
     status, _, _ = post(live_server, "/v1/triage", json.dumps({"text": "sore throat for two days"}).encode())
     assert status == 200
     post(live_server, "/v1/triage", b"{not json")
+    odd = urllib.request.Request(live_server + "/v1/triage", method="FOOBAR")
+    try:
+        urllib.request.urlopen(odd, timeout=30)
+    except urllib.error.HTTPError as err:
+        assert err.code == 405
     status, content_type, body = get(live_server, "/metrics")
     text = body.decode()
     assert status == 200 and content_type.startswith("text/plain")
@@ -116,6 +122,7 @@ def test_metrics_count_requests_and_time_inference(live_server):
     assert 'nlp_service_request_duration_seconds_bucket{endpoint="/v1/triage",le="0.5",method="POST"}' in text
     assert 'nlp_service_inference_duration_seconds_count{service="triage"}' in text
     assert "sore throat" not in text  # labels are routes and names, never content
+    assert 'method="OTHER",status="405"' in text and "FOOBAR" not in text  # a client cannot mint label values
 
 
 def test_problem_schema_matches_what_errors_look_like(live_server):

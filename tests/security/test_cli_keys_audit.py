@@ -86,7 +86,7 @@ def test_audit_query_filters_and_formats(var, capsys):
     assert main(["audit", "--since", "2026-11-28T00:00", "--key", "0123456789ab", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["request_id"] for r in rows] == ["req-2", "req-4"]
-    assert set(rows[0]) >= {"time", "request_id", "key_id", "method", "endpoint", "status", "body_sha256",
+    assert set(rows[0]) >= {"time", "request_id", "key_id", "method", "endpoint", "status", "body_hmac",
                             "request_bytes", "response_bytes", "latency_ms", "client"}
     assert main(["audit", "--since", "2026-11-28T00:00", "--limit", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -95,6 +95,19 @@ def test_audit_query_filters_and_formats(var, capsys):
     assert [r["request_id"] for r in json.loads(capsys.readouterr().out)] == ["req-1"]
     assert main(["audit", "--since", "yesterday"]) == 2
     assert "[E101]" in capsys.readouterr().err
+
+
+def test_audit_digest_matches_what_the_log_holds(var, capsys, tmp_path, monkeypatch):
+    from nlp_service.security.audit import body_digest
+
+    monkeypatch.setenv("NLP_SERVICE__PHI__SECRET", "digest-secret")
+    body = tmp_path / "request.json"
+    body.write_bytes(b'{"text": "MRN 48213967"}')
+    assert main(["audit", "--digest", str(body)]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == body_digest(b"digest-secret", body.read_bytes()) and "48213967" not in printed
+    assert main(["audit", "--digest", str(tmp_path / "missing.json")]) == 2
+    assert "[E400]" in capsys.readouterr().err
 
 
 def test_audit_verify(var, capsys):

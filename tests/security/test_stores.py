@@ -31,7 +31,7 @@ def _files(db: Path) -> bytes:
 
 def record(i: int = 0, **changes) -> AuditRecord:
     fields = {"time": f"2026-11-28T10:00:{i % 60:02d}.000Z", "request_id": f"req-{i}", "key_id": "0123456789ab",
-              "method": "POST", "endpoint": "/v1/records/analyze", "status": 200, "body_sha256": "ab" * 32,
+              "method": "POST", "endpoint": "/v1/records/analyze", "status": 200, "body_hmac": "ab" * 32,
               "request_bytes": 120, "response_bytes": 900, "latency_ms": 12.5, "client": "127.0.0.1"}
     return AuditRecord(**{**fields, **changes})
 
@@ -99,14 +99,14 @@ def test_list_never_shows_a_secret_and_scopes_are_checked(tmp_path):
 def test_audit_appends_and_queries_by_time_and_key(tmp_path):
     audit = AuditLog(tmp_path / "audit.sqlite3")
     audit.append(record(1))
-    audit.append(record(2, key_id="ffffffffffff", status=401, body_sha256=None))
+    audit.append(record(2, key_id="ffffffffffff", status=401, body_hmac=None))
     audit.append(record(3, time="2026-11-29T08:00:00.000Z"))
     assert [r["request_id"] for r in audit.query()] == ["req-1", "req-2", "req-3"]
     assert [r["request_id"] for r in audit.query(key_id="ffffffffffff")] == ["req-2"]
     assert [r["request_id"] for r in audit.query(since=parse_time("2026-11-29"))] == ["req-3"]
     assert [r["request_id"] for r in audit.query(until=parse_time("2026-11-28T10:00:02"))] == ["req-1"]
     assert [r["request_id"] for r in audit.query(limit=2)] == ["req-2", "req-3"]  # the most recent two
-    assert audit.query()[1]["status"] == 401 and audit.query()[1]["body_sha256"] is None
+    assert audit.query()[1]["status"] == 401 and audit.query()[1]["body_hmac"] is None
     assert audit.verify()["ok"] and audit.verify()["records"] == 3
 
 

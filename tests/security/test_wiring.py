@@ -88,7 +88,7 @@ def test_an_oversized_body_is_413_only_after_authentication(tmp_path, body):
     response = client.post("/v1/triage", data=body, content_type="application/json", headers={"X-API-Key": token})
     assert response.status_code == 413 and response.json["code"] == "E105"
     records = app.extensions["nlp_service.auth"].audit.query()
-    assert [(r["status"], r["body_sha256"], r["request_bytes"]) for r in records] == [(401, None, 10_001), (413, None, 10_001)]
+    assert [(r["status"], r["body_hmac"], r["request_bytes"]) for r in records] == [(401, None, 10_001), (413, None, 10_001)]
 
 
 def test_audit_failure_withholds_the_result(tmp_path, monkeypatch):
