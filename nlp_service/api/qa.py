@@ -6,11 +6,13 @@ reads them and picks up a rebuilt KB on the next request.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Flask, Response, current_app, json
 
 from .. import record_analyzer
 from ..config import Settings
-from ..errors import Errors
+from ..errors import Errors, ServiceError
 from ..qa.service import QAService, entity_finder
 from ..schemas import KBList, QARequest, QAResult
 from .metrics import inference
@@ -18,12 +20,17 @@ from .openapi import operation
 from .parsing import parse_json_body
 
 bp = Blueprint("qa", __name__, url_prefix="/v1")
+log = logging.getLogger("nlp_service.api")
 EXTENSION = "nlp_service.qa"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions[EXTENSION] = QAService(settings.qa, settings.search, settings.embeddings,
-                                          entities=entity_finder(record_analyzer(settings)))
+    service = app.extensions[EXTENSION] = QAService(settings.qa, settings.search, settings.embeddings,
+                                                    entities=entity_finder(record_analyzer(settings)))
+    try:  # open the default KB now (before gunicorn forks) when it is built; other KBs open on first use
+        service.kb(settings.qa.default_kb)
+    except ServiceError as exc:  # not imported or not built yet: /v1/qa says how (E204/E205)
+        log.warning("default knowledge base not loaded", extra={"code": exc.code})
 
 
 def service() -> QAService:

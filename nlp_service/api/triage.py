@@ -17,7 +17,8 @@ EXTENSION = "nlp_service.triage"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions[EXTENSION] = TriageService(settings.triage)
+    service = app.extensions[EXTENSION] = TriageService(settings.triage)
+    service.prepare()  # load the cascade and safety models now (before gunicorn forks), not on the first request
 
 
 @bp.post("/triage")

@@ -46,7 +46,7 @@ from ..triage.redflags import red_flags
 from ..validation import check_text
 from ..version import __version__
 from . import store
-from .focus import QuestionText, best_mention
+from .focus import QuestionText, best_mention, words
 from .kb import read_entries, write_entries
 from .store import KnowledgeBase, normalise
 
@@ -223,7 +223,7 @@ class QAService:
         order = [*kb.named_topics(question), *(kb.entries[key].focus for key in candidates)]
         names = {topic: [(e := kb.entries[kb.by_focus[normalise(topic)][0]]).focus, *e.synonyms]
                  for topic in dict.fromkeys(order)}
-        text.match(w for forms in names.values() for name in forms for w in normalise(name).split())
+        text.match(w for forms in names.values() for name in forms for w in words(name))
         found = {}
         for rank, (topic, forms) in enumerate(names.items()):
             m = best_mention(text, forms, kb.focus_weight)

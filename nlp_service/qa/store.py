@@ -42,7 +42,6 @@ class KnowledgeBase:
     qtype_model: Any
     manifest: dict[str, Any]
     by_focus: dict[str, list[str]] = field(default_factory=dict)  # normalised focus -> entry ids
-    focus_df: Counter[str] = field(default_factory=Counter)  # word -> how many distinct topics hold it
     text_df: Counter[str] = field(default_factory=Counter)  # word -> how many entries' question or answer hold it
 
     names: dict[str, str] = field(default_factory=dict)  # normalised focus or synonym -> the focus
@@ -50,8 +49,6 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         for key, entry in self.entries.items():
             self.by_focus.setdefault(normalise(entry.focus), []).append(key)
-        for topic in self.by_focus:
-            self.focus_df.update(set(topic.split()))
         for entry in self.entries.values():  # about 1 s for MedQuAD's 16,361 pairs, once per process
             self.text_df.update(set(words(entry.question)) | set(words(entry.answer)))
         for entry in self.entries.values():
@@ -62,11 +59,11 @@ class KnowledgeBase:
 
     def named_topics(self, question: str, longest: int = 8) -> list[str]:
         """Topics (foci) whose name or synonym appears word for word in the question, longest first."""
-        words = normalise(question).split()
+        tokens = normalise(question).split()
         found: dict[str, int] = {}
-        for n in range(min(longest, len(words)), 0, -1):
-            for i in range(len(words) - n + 1):
-                topic = self.names.get(" ".join(words[i:i + n]))
+        for n in range(min(longest, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                topic = self.names.get(" ".join(tokens[i:i + n]))
                 if topic is not None and topic not in found:
                     found[topic] = n
         return sorted(found, key=lambda t: -found[t])
