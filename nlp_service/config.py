@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -143,6 +143,7 @@ class AuthSettings(_Section):
     # API keys (hashes only) and the append-only audit log; relative paths are under the working directory
     keys_db: str = "var/keys.sqlite3"
     audit_db: str = "var/audit.sqlite3"
+    audit_sync: Literal["FULL", "NORMAL"] = "FULL"  # NORMAL: no fsync per record (a power cut may lose the last ones)
     # `nlp-service keys ensure-local` (run by `make run`) keeps the local admin key's token here (mode 600)
     local_key_file: str = "var/local_api_key"
     # reverse proxies in front whose X-Forwarded-For to trust for the client address (0: the socket peer)

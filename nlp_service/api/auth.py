@@ -102,7 +102,7 @@ class AccessControl:
         auth = settings.auth
         self.enabled = auth.enabled
         self.keys = KeyStore(auth.keys_db)
-        self.audit = AuditLog(auth.audit_db)
+        self.audit = AuditLog(auth.audit_db, auth.audit_sync)
         self.jwt = (JwtVerifier(auth.jwt_issuer, auth.jwt_audience, auth.jwt_algorithms, auth.jwt_jwks_file,
                                 auth.jwt_public_key_file, auth.jwt_leeway_s) if auth.jwt_enabled else None)
 

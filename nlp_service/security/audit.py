@@ -17,7 +17,9 @@ keyed: someone able to rewrite the whole file could recompute it, so keep the he
 
 Writers in several processes (gunicorn workers) take turns: each append is one short IMMEDIATE
 transaction (read the last hash, insert) in WAL mode with a busy timeout, committed with
-``synchronous = FULL`` before the response leaves.
+``synchronous = FULL`` before the response leaves (``auth.audit_sync = "NORMAL"`` skips the fsync: a
+process crash still loses nothing, a power cut may lose the last records; benchmarks/RESULTS.md,
+http_load, measures what it buys).
 """
 
 from __future__ import annotations
@@ -119,8 +121,10 @@ def parse_time(value: str) -> str:
 class AuditLog:
     """The append-only audit log in one SQLite file."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.db = Database(path, SCHEMA, synchronous="FULL")
+    def __init__(self, path: str | os.PathLike[str], synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        self.db = Database(path, SCHEMA, synchronous=synchronous)
 
     def append(self, record: AuditRecord) -> int:
         """Write one record and commit it; returns its sequence number."""

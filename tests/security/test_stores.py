@@ -221,3 +221,13 @@ def test_sqlite_uri_must_name_a_file():
         SQLiteStorage("sqlite://")
     with pytest.raises(ConfigurationError):
         SQLiteStorage("sqlite://host/file")
+
+
+def test_audit_sync_is_full_by_default_and_normal_on_request(tmp_path):
+    full, normal = AuditLog(tmp_path / "full.sqlite3"), AuditLog(tmp_path / "normal.sqlite3", "NORMAL")
+    for audit, expected in ((full, 2), (normal, 1)):  # PRAGMA synchronous: 2 = FULL, 1 = NORMAL
+        audit.append(record(1))
+        assert audit.db.connect().execute("PRAGMA synchronous").fetchone()[0] == expected
+        assert audit.query()[0]["request_id"] == "req-1" and audit.verify()["ok"]
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        AuditLog(tmp_path / "off.sqlite3", "OFF")
