@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -37,3 +38,36 @@ def check_text(text: Any, limit: int, field: str = "text", allow_empty: bool = T
             what=field, reason=f"lone surrogate U+{ord(surrogate.group()):04X} at offset {surrogate.start()}"
         )
     return text
+
+
+def load_json(raw: bytes) -> Any:
+    """Decode a request body as UTF-8 JSON; an object with a repeated key is an error (ambiguous).
+
+    Raises:
+        ServiceError: E103 (not UTF-8), E100 (not JSON, a duplicate key, nested too deeply).
+    """
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Errors.NOT_UTF8.error(what="request body", reason=f"invalid byte at position {exc.start}") from None
+    try:
+        return json.loads(body, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise Errors.INVALID_JSON.error(reason=f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise Errors.INVALID_JSON.error(reason="it is nested too deeply") from None
+    except _DuplicateKey as exc:
+        raise Errors.INVALID_JSON.error(reason=f"the key {exc.args[0]!r} appears twice in one object") from None
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out

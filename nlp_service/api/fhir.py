@@ -26,8 +26,9 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import Errors, ServiceError
-from ..fhir import documents, operations
+from ..fhir import operations
 from ..fhir.outcome import operation_outcome
+from ..validation import load_json
 from . import deid, records
 from .metrics import inference
 from .openapi import FHIR_JSON as FHIR_JSON_TYPE
@@ -57,7 +58,7 @@ def _body() -> Any:
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("-", "")
     if (mimetype not in _JSON_TYPES and not mimetype.endswith("+json")) or charset != "utf8":
         raise Errors.FHIR_MEDIA_TYPE.error(content_type=request.content_type or "")
-    return documents.load_json(request.get_data(cache=False))
+    return load_json(request.get_data(cache=False))
 
 
 def _parameters(allowed: tuple[str, ...]) -> dict[str, str]:

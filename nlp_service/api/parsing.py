@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Errors
+from ..validation import load_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,20 +21,6 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
         if err["type"] == "extra_forbidden":
             message = "unknown field"
         out.append({"field": field, "message": message})
-    return out
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    """json.loads hook: an object with a repeated key is ambiguous, so it is an error."""
-    out: dict = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
     return out
 
 
@@ -51,19 +37,7 @@ def parse_json_body(model: type[M]) -> M:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset.replace("-", "") != "utf8":
         raise Errors.UNSUPPORTED_MEDIA_TYPE.error(content_type=request.content_type or "")
-    raw = request.get_data(cache=False)
-    try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Errors.NOT_UTF8.error(what="request body", reason=f"invalid byte at position {exc.start}") from None
-    try:
-        data = json.loads(body, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise Errors.INVALID_JSON.error(reason=f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise Errors.INVALID_JSON.error(reason="it is nested too deeply") from None
-    except _DuplicateKey as exc:
-        raise Errors.INVALID_JSON.error(reason=f"the key {exc.args[0]!r} appears twice in one object") from None
+    data = load_json(request.get_data(cache=False))  # E103 not UTF-8; E100 not JSON, a repeated key, too deep
     if not isinstance(data, dict):
         raise Errors.INVALID_REQUEST.error(
             summary=f"The body must be a JSON object, not {type(data).__name__}.",

@@ -69,7 +69,8 @@ whole batch for one bad note would only make the client resend the good ones. A 
 itself (not a Bundle, wrong type, no entries) is a 400.
 """
 
-from .documents import SourceDocument, load_json, read_document, read_documents
+from ..validation import load_json
+from .documents import SourceDocument, read_document, read_documents
 from .mapping import map_analysis
 from .operations import analyze, deidentify
 from .outcome import operation_outcome

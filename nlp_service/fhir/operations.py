@@ -1,6 +1,6 @@
 """The FHIR operations, without HTTP: ``DocumentReference/$analyze`` and ``$deidentify``.
 
-Both take parsed JSON (``documents.load_json``) and the service objects, and return
+Both take parsed JSON (``validation.load_json``) and the service objects, and return
 ``fhir.resources`` models; every failure is a catalogue :class:`~nlp_service.errors.ServiceError`.
 """
 

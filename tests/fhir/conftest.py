@@ -1,62 +1,38 @@
-"""The app with the FHIR blueprint registered, on a real socket, and a client for it.
+"""The FHIR endpoints of the shared app, on its real socket, and a client for them.
 
-This builds its own app with the same arguments as the shared ``app`` fixture (tests/conftest.py)
-and registers ``fhir.bp`` on it when ``create_app`` has not (a blueprint cannot be added to an app
-that has already served requests, so the shared one cannot be reused).
-Requests carry the session's API key when the shared fixtures provide one (tests/api/helpers.py).
+Requests carry the session's API key (tests/api/helpers.py).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from nlp_service.api import create_app
-from nlp_service.api import fhir as fhir_api
+from ..api.helpers import AUTH
 
 FHIR_JSON = "application/fhir+json"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No per-request line on stderr (werkzeug's would print the raw path)."""
-
-    def log_request(self, code="-", size="-"):
-        pass
-
-
 def auth_headers() -> dict[str, str]:
-    """The session's API key header, when the shared fixtures set one up."""
-    from tests.api import helpers
-
-    return dict(getattr(helpers, "AUTH", {}))
+    """The session's API key header."""
+    return dict(AUTH)
 
 
 @pytest.fixture(scope="session")
-def fhir_app(kb_dir):
-    app = create_app(records={"max_text_chars": 100_000, "max_terms": 5}, service={"max_body_bytes": 1_000_000},
-                     phi={"max_text_chars": 100_000, "secret": "test-secret"}, qa={"data_dir": str(kb_dir)})
-    if "fhir" not in app.blueprints:  # once create_app registers it, this is a no-op
-        app.register_blueprint(fhir_api.bp)
+def fhir_app(app):
+    """The shared app (tests/conftest.py): create_app registers the FHIR blueprint."""
+    assert "fhir" in app.blueprints
     return app
 
 
 @pytest.fixture(scope="session")
-def fhir_server(fhir_app) -> Iterator[str]:
-    """The FHIR-enabled app on a free local port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, fhir_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+def fhir_server(live_server) -> str:
+    """The shared app on a real socket (tests/api/helpers.serve)."""
+    return live_server
 
 
 Call = Callable[..., tuple[int, dict[str, str], dict]]

@@ -5,13 +5,8 @@ import base64
 import pytest
 
 from nlp_service.errors import ServiceError
-from nlp_service.fhir.documents import (
-    Failure,
-    SourceDocument,
-    load_json,
-    read_document,
-    read_documents,
-)
+from nlp_service.fhir.documents import Failure, SourceDocument, read_document, read_documents
+from nlp_service.validation import load_json
 
 NOTE = "Patient denies chest pain.\r\nCafé au lait spots. 😀 Started metformin."
 
