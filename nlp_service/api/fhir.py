@@ -28,11 +28,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ..errors import Errors, ServiceError
 from ..fhir import operations
 from ..fhir.outcome import operation_outcome
-from ..validation import load_json
 from . import deid, records
 from .metrics import inference
 from .openapi import FHIR_JSON as FHIR_JSON_TYPE
 from .openapi import FHIR_RESOURCE, operation
+from .parsing import request_json
 
 FHIR_ERRORS = (Errors.FHIR_INVALID, Errors.FHIR_NOT_SUPPORTED, Errors.FHIR_NO_TEXT, Errors.FHIR_CONTENT_TYPE, Errors.FHIR_BASE64,
                Errors.FHIR_MEDIA_TYPE, Errors.FHIR_INVALID_PARAMETER, Errors.NOT_UTF8, Errors.EMPTY_TEXT, Errors.TEXT_TOO_LONG)
@@ -58,7 +58,7 @@ def _body() -> Any:
     charset = request.mimetype_params.get("charset", "utf-8").lower().replace("-", "")
     if (mimetype not in _JSON_TYPES and not mimetype.endswith("+json")) or charset != "utf8":
         raise Errors.FHIR_MEDIA_TYPE.error(content_type=request.content_type or "")
-    return load_json(request.get_data(cache=False))
+    return request_json()
 
 
 def _parameters(allowed: tuple[str, ...]) -> dict[str, str]:

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +26,9 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
 from ..config import Settings
-from ..errors import Errors
+from ..errors import Errors, ServiceError
 from ..security.audit import body_digest
+from ..validation import load_json
 
 EXTENSION = "nlp_service.limits"
 
@@ -85,9 +85,10 @@ def _admit() -> None:
     if not data or not _is_json(request.mimetype or ""):
         return
     try:
-        parsed = json.loads(data)
-    except (ValueError, RecursionError):  # not UTF-8 or not JSON: the view says so precisely
+        parsed = load_json(data)
+    except ServiceError:  # not UTF-8, not JSON, a repeated key: the view says so precisely
         return
+    g.json_body = parsed  # parsed once: the view takes it from here (api/parsing.request_json)
     limit = caps.for_endpoint(request.endpoint or "")
     found = oversized(parsed, limit)
     if found is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import request
+from flask import g, request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Errors
@@ -24,6 +24,14 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
     return out
 
 
+def request_json() -> Any:
+    """The request body as JSON, parsed once per request: ``limits`` has parsed it when it checked the
+    batch caps; otherwise it is parsed here (E103 not UTF-8; E100 not JSON, a repeated key, too deep)."""
+    if "json_body" in g:
+        return g.json_body
+    return load_json(request.get_data(cache=False))
+
+
 def parse_json_body(model: type[M]) -> M:
     """Parse the request body as JSON into ``model``.
 
@@ -37,7 +45,7 @@ def parse_json_body(model: type[M]) -> M:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset.replace("-", "") != "utf8":
         raise Errors.UNSUPPORTED_MEDIA_TYPE.error(content_type=request.content_type or "")
-    data = load_json(request.get_data(cache=False))  # E103 not UTF-8; E100 not JSON, a repeated key, too deep
+    data = request_json()
     if not isinstance(data, dict):
         raise Errors.INVALID_REQUEST.error(
             summary=f"The body must be a JSON object, not {type(data).__name__}.",
